@@ -1,0 +1,233 @@
+//! Durations as users write them (`90d`, `6mo`, `1y`) and calendar arithmetic on civil dates.
+//!
+//! Days are civil days, never 24-hour multiples, so daylight-saving changes cannot move a date.
+//! Months and years are calendar arithmetic clamped at month end (jiff does the clamping).
+
+use std::fmt;
+
+use jiff::Span;
+use jiff::civil::Date;
+
+/// The largest count accepted in a period, whatever its unit: beyond a century nothing a
+/// carrier states makes sense, and a bound keeps every later step free of overflow surprises.
+const MAX_COUNT: u32 = 36_600;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Unit {
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+/// A duration such as `90d` or `1mo`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Period {
+    pub count: u32,
+    pub unit: Unit,
+}
+
+impl Period {
+    pub const fn days(count: u32) -> Period {
+        Period {
+            count,
+            unit: Unit::Day,
+        }
+    }
+
+    pub const fn months(count: u32) -> Period {
+        Period {
+            count,
+            unit: Unit::Month,
+        }
+    }
+
+    /// Parses `N` + unit: `d`/`day(s)`, `w`/`week(s)`, `mo`/`month(s)`, `y`/`year(s)`.
+    /// A space between the number and the unit is allowed. The error is a lowercase fragment
+    /// fit to follow a position.
+    pub fn parse(text: &str) -> Result<Period, String> {
+        let trimmed = text.trim();
+        let digits_end = trimmed
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(trimmed.len());
+        let (digits, unit_text) = trimmed.split_at(digits_end);
+        let unit_text = unit_text.trim_start();
+        if digits.is_empty() {
+            return Err(format!(
+                "invalid duration {text:?}: expected a number and a unit, like \"90d\", \"6mo\" or \"1y\""
+            ));
+        }
+        let unit = match unit_text {
+            "d" | "day" | "days" => Unit::Day,
+            "w" | "week" | "weeks" => Unit::Week,
+            "mo" | "month" | "months" => Unit::Month,
+            "y" | "year" | "years" => Unit::Year,
+            "m" => {
+                return Err(format!(
+                    "invalid duration {text:?}: a bare \"m\" is ambiguous; use \"mo\" for months"
+                ));
+            }
+            "" => {
+                return Err(format!(
+                    "invalid duration {text:?}: missing unit; use d, w, mo or y (\"{digits}d\")"
+                ));
+            }
+            other => {
+                return Err(format!(
+                    "invalid duration {text:?}: unknown unit {other:?}; use d, w, mo or y"
+                ));
+            }
+        };
+        let count = digits
+            .parse::<u32>()
+            .ok()
+            .filter(|count| *count <= MAX_COUNT)
+            .ok_or_else(|| format!("invalid duration {text:?}: the number is too large"))?;
+        Ok(Period { count, unit })
+    }
+
+    pub fn is_zero(self) -> bool {
+        self.count == 0
+    }
+
+    /// This period repeated `times` times, as one span (so month steps stay anchored).
+    fn span(self, times: i64) -> Option<Span> {
+        let total = i64::from(self.count).checked_mul(times)?;
+        match self.unit {
+            Unit::Day => Span::new().try_days(total).ok(),
+            Unit::Week => Span::new().try_days(total.checked_mul(7)?).ok(),
+            Unit::Month => Span::new().try_months(total).ok(),
+            Unit::Year => Span::new().try_years(total).ok(),
+        }
+    }
+
+    /// `date` + this period. `None` when the result leaves jiff's date range.
+    pub fn after(self, date: Date) -> Option<Date> {
+        self.after_times(date, 1)
+    }
+
+    /// `date` − this period.
+    pub fn before(self, date: Date) -> Option<Date> {
+        self.after_times(date, -1)
+    }
+
+    /// `anchor` + `times` × this period, computed from the anchor in one step: stepping from
+    /// 31 January by one month gives 28 February, then 31 March (never 28 March).
+    pub fn after_times(self, anchor: Date, times: i64) -> Option<Date> {
+        anchor.checked_add(self.span(times)?).ok()
+    }
+
+    /// The last day of a window that starts on `start` and lasts this period:
+    /// start + period − 1 day. A zero period has no last day (`None`).
+    pub fn last_day_from(self, start: Date) -> Option<Date> {
+        if self.is_zero() {
+            return None;
+        }
+        self.after(start)?.checked_sub(Span::new().days(1)).ok()
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.unit {
+            Unit::Day => "d",
+            Unit::Week => "w",
+            Unit::Month => "mo",
+            Unit::Year => "y",
+        };
+        write!(f, "{}{}", self.count, unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn parses_every_unit_spelling() {
+        let cases = [
+            ("90d", Period::days(90)),
+            ("1 day", Period::days(1)),
+            ("2days", Period::days(2)),
+            ("3w", Period { count: 3, unit: Unit::Week }),
+            ("1 week", Period { count: 1, unit: Unit::Week }),
+            ("6mo", Period::months(6)),
+            ("1 month", Period::months(1)),
+            ("18 months", Period::months(18)),
+            ("1y", Period { count: 1, unit: Unit::Year }),
+            ("2 years", Period { count: 2, unit: Unit::Year }),
+            ("0d", Period::days(0)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Period::parse(text), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_durations_with_hints() {
+        let cases = [
+            ("3m", "use \"mo\" for months"),
+            ("30", "missing unit"),
+            ("d", "expected a number"),
+            ("", "expected a number"),
+            ("-3d", "expected a number"),
+            ("3 fortnights", "unknown unit"),
+            ("99999999999d", "too large"),
+            ("36601d", "too large"),
+        ];
+        for (text, fragment) in cases {
+            let error = Period::parse(text).unwrap_err();
+            assert!(error.contains(fragment), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn calendar_arithmetic() {
+        // (start, period, start + period)
+        let cases = [
+            (date(2026, 1, 31), "1mo", date(2026, 2, 28)),
+            (date(2028, 1, 31), "1mo", date(2028, 2, 29)),
+            (date(2028, 2, 29), "1y", date(2029, 2, 28)),
+            (date(2028, 2, 29), "4y", date(2032, 2, 29)),
+            (date(2026, 12, 15), "1mo", date(2027, 1, 15)),
+            (date(2026, 11, 1), "30d", date(2026, 12, 1)),
+            (date(2026, 3, 28), "2d", date(2026, 3, 30)),
+            (date(2026, 10, 24), "2w", date(2026, 11, 7)),
+        ];
+        for (start, period, expected) in cases {
+            let period = Period::parse(period).unwrap();
+            assert_eq!(period.after(start), Some(expected), "{start} + {period}");
+        }
+    }
+
+    #[test]
+    fn anchored_stepping_never_drifts() {
+        let anchor = date(2026, 1, 31);
+        let steps: Vec<Date> = (0..4)
+            .map(|n| Period::months(1).after_times(anchor, n).unwrap())
+            .collect();
+        assert_eq!(
+            steps,
+            [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+        );
+    }
+
+    #[test]
+    fn window_last_day_is_inclusive() {
+        assert_eq!(
+            Period::days(30).last_day_from(date(2026, 11, 1)),
+            Some(date(2026, 11, 30))
+        );
+        assert_eq!(Period::days(1).last_day_from(date(2026, 11, 1)), Some(date(2026, 11, 1)));
+        assert_eq!(Period::days(0).last_day_from(date(2026, 11, 1)), None);
+        assert_eq!(Period::after(Period::days(1), date(9999, 12, 31)), None);
+    }
+
+    #[test]
+    fn displays_compactly() {
+        for text in ["90d", "2w", "6mo", "1y"] {
+            assert_eq!(Period::parse(text).unwrap().to_string(), text);
+        }
+    }
+}

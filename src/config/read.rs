@@ -1,0 +1,1206 @@
+//! Turns parsed TOML documents into a validated [`Config`], collecting every problem at once.
+//!
+//! The documents are walked by hand rather than through serde derive: serde stops at the first
+//! error and loses positions, while users should see all their mistakes, each as
+//! `PATH:LINE:COL: message`. This module does no I/O of its own except reading the time-zone
+//! database (through jiff) to resolve zone names.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile};
+use super::model::*;
+use super::money::{float_text, parse_money};
+use super::period::Period;
+use super::phone::normalize_number;
+
+/// What the reader needs from the world, provided by the shell so that reading stays pure.
+#[derive(Clone, Debug)]
+pub struct ReadContext {
+    /// The zone used when `settings.timezone` is absent.
+    pub system_zone: Zone,
+    /// Today's date, to warn about rules whose `checked` date is over a year old.
+    pub today: Date,
+}
+
+const DEFAULT_CHECK_AT: &str = "0 9 * * *";
+const DEFAULT_REMIND_BEFORE: [Period; 5] = [
+    Period::days(30),
+    Period::days(7),
+    Period::days(3),
+    Period::days(1),
+    Period::days(0),
+];
+
+const TOP_LEVEL_KEYS: &[&str] = &["settings", "email", "carriers", "number", "include"];
+const INCLUDED_FILE_KEYS: &[&str] = &["carriers", "number"];
+const SETTINGS_KEYS: &[&str] = &[
+    "timezone",
+    "check_at",
+    "remind_before",
+    "language",
+    "state_dir",
+];
+const EMAIL_KEYS: &[&str] = &["from", "to", "smtp", "sendmail"];
+const SMTP_KEYS: &[&str] = &["host", "port", "tls", "user", "password_file"];
+/// Keys a carrier sets and a number may override.
+const RULE_KEYS: &[&str] = &[
+    "timezone",
+    "topup_valid_for",
+    "use_every",
+    "topup_counts_as_use",
+    "fee",
+    "pause_max",
+    "grace",
+    "source",
+    "checked",
+];
+const CARRIER_ONLY_KEYS: &[&str] = &["name"];
+const NUMBER_ONLY_KEYS: &[&str] = &[
+    "number",
+    "label",
+    "carrier",
+    "last_topup",
+    "last_topup_amount",
+    "last_used",
+    "balance",
+    "next_charge",
+    "valid_until",
+    "paused_since",
+    "status",
+    "email",
+    "remind_before",
+];
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// A parsed document and the file it came from.
+pub struct Document<'i> {
+    pub file: &'i SourceFile,
+    pub table: &'i Spanned<DeTable<'i>>,
+    /// The main file may hold settings and includes; included files only carriers and numbers.
+    pub is_main: bool,
+}
+
+/// Converts a TOML syntax error into a diagnostic at its position.
+pub fn syntax_diagnostic(file: &SourceFile, error: &toml::de::Error) -> Diagnostic {
+    let span = error.span().unwrap_or(0..0);
+    let message = error.message().trim().trim_end_matches('.').to_owned();
+    Diagnostic::at(
+        Severity::Error,
+        file,
+        span,
+        format!("invalid TOML: {message}"),
+    )
+}
+
+/// The `include` patterns of the main document, with their positions, or diagnostics.
+pub fn include_patterns(
+    file: &SourceFile,
+    table: &DeTable<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<(String, Range<usize>)> {
+    let Some(value) = get(table, "include") else {
+        return Vec::new();
+    };
+    let mut reader = FileReader::new(file, diagnostics);
+    reader.string_array("include", value).unwrap_or_default()
+}
+
+/// Reads and validates all documents; the main document comes first.
+pub fn read_config(
+    documents: &[Document<'_>],
+    context: &ReadContext,
+    diagnostics: &mut Diagnostics,
+) -> Option<Config> {
+    let mut zones = ZoneCache::default();
+    let mut settings = None;
+    let mut email = None;
+    let mut carriers: HashMap<String, (Arc<Carrier>, PathBuf, usize)> = HashMap::new();
+    let mut carrier_order = Vec::new();
+
+    for document in documents {
+        let mut reader = FileReader::new(document.file, diagnostics);
+        let allowed = if document.is_main {
+            TOP_LEVEL_KEYS
+        } else {
+            INCLUDED_FILE_KEYS
+        };
+        reader.check_keys(document.table.get_ref(), allowed, "the top level", |key| {
+            (!document.is_main && TOP_LEVEL_KEYS.contains(&key)).then(|| {
+                format!("`{key}` is only allowed in the main config file, not in an included one")
+            })
+        });
+        if document.is_main {
+            settings = Some(reader.settings(
+                get(document.table.get_ref(), "settings"),
+                context,
+                &mut zones,
+            ));
+            if let Some(value) = get(document.table.get_ref(), "email") {
+                email = reader.email(value);
+            }
+        }
+        if let Some(value) = get(document.table.get_ref(), "carriers") {
+            for carrier in reader.carriers(value, context, &mut zones) {
+                let (id, span) = (carrier.0.id.clone(), carrier.1);
+                let (line, _) = document.file.line_column(span.start);
+                if let Some((_, first_path, first_line)) = carriers.get(&id) {
+                    let message = format!(
+                        "carrier `{id}` is defined twice (first at {}:{first_line})",
+                        first_path.display()
+                    );
+                    reader.error(span, message);
+                    continue;
+                }
+                carrier_order.push(id.clone());
+                carriers.insert(id, (carrier.0, document.file.path.clone(), line));
+            }
+        }
+    }
+
+    let mut numbers = Vec::new();
+    let mut seen_numbers: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    let carrier_ids: Vec<&str> = carrier_order.iter().map(String::as_str).collect();
+    for document in documents {
+        let mut reader = FileReader::new(document.file, diagnostics);
+        let Some(value) = get(document.table.get_ref(), "number") else {
+            continue;
+        };
+        let Some(entries) = reader.array_of_tables("number", value) else {
+            continue;
+        };
+        numbers.reserve(entries.len());
+        for entry in entries {
+            let Some(number) = reader.number(entry, &carriers, &carrier_ids, context, &mut zones)
+            else {
+                continue;
+            };
+            if let Some((first_path, first_line)) = seen_numbers.get(&number.number) {
+                let message = format!(
+                    "duplicate number {} (first at {}:{first_line})",
+                    number.number,
+                    first_path.display()
+                );
+                reader.error(entry.span(), message);
+                continue;
+            }
+            seen_numbers.insert(
+                number.number.clone(),
+                (number.location.path.clone(), number.location.line),
+            );
+            numbers.push(number);
+        }
+    }
+
+    let settings = settings?;
+    if diagnostics.has_errors() {
+        return None;
+    }
+    let carriers = carrier_order
+        .iter()
+        .filter_map(|id| carriers.get(id).map(|(carrier, _, _)| Arc::clone(carrier)))
+        .collect();
+    Some(Config {
+        settings,
+        email,
+        carriers,
+        numbers,
+    })
+}
+
+pub(crate) fn get<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
+    table.get(key)
+}
+
+#[derive(Default)]
+struct ZoneCache {
+    zones: HashMap<String, Option<TimeZone>>,
+}
+
+impl ZoneCache {
+    fn get(&mut self, name: &str) -> Option<Zone> {
+        let tz = self
+            .zones
+            .entry(name.to_owned())
+            .or_insert_with(|| TimeZone::get(name).ok())
+            .clone()?;
+        Some(Zone {
+            name: name.to_owned(),
+            tz,
+        })
+    }
+}
+
+/// Reads values out of one file, reporting problems against it.
+struct FileReader<'a> {
+    file: &'a SourceFile,
+    diagnostics: &'a mut Diagnostics,
+}
+
+impl<'a> FileReader<'a> {
+    fn new(file: &'a SourceFile, diagnostics: &'a mut Diagnostics) -> FileReader<'a> {
+        FileReader { file, diagnostics }
+    }
+
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::at(Severity::Error, self.file, span, message));
+    }
+
+    fn warning(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.diagnostics
+            .push(Diagnostic::at(Severity::Warning, self.file, span, message));
+    }
+
+    /// Reports every key not in `allowed`, with a "did you mean" hint. `special` may give a
+    /// better message for a key that is known but misplaced.
+    fn check_keys(
+        &mut self,
+        table: &DeTable<'_>,
+        allowed: &[&str],
+        context: &str,
+        special: impl Fn(&str) -> Option<String>,
+    ) {
+        for key in table.keys() {
+            let name: &str = key.get_ref();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let message = special(name).unwrap_or_else(|| {
+                let mut message = format!("unknown key `{name}` in {context}");
+                if let Some(suggestion) = closest_match(name, allowed) {
+                    message.push_str(&format!("; did you mean `{suggestion}`?"));
+                }
+                message
+            });
+            self.error(key.span(), message);
+        }
+    }
+
+    fn table<'t, 'i>(&mut self, key: &str, value: &'t Value<'i>) -> Option<&'t DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            other => {
+                self.type_error(key, value.span(), "a table", other);
+                None
+            }
+        }
+    }
+
+    fn array_of_tables<'t, 'i>(
+        &mut self,
+        key: &str,
+        value: &'t Value<'i>,
+    ) -> Option<Vec<&'t Value<'i>>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.type_error(key, value.span(), "an array of tables", value.get_ref());
+            return None;
+        };
+        let mut tables = Vec::with_capacity(items.len());
+        for item in items {
+            if item.get_ref().is_table() {
+                tables.push(item);
+            } else {
+                self.type_error(key, item.span(), "a table", item.get_ref());
+            }
+        }
+        Some(tables)
+    }
+
+    fn type_error(&mut self, key: &str, span: Range<usize>, expected: &str, found: &DeValue<'_>) {
+        let found = found.type_str();
+        self.error(span, format!("`{key}` must be {expected}, found {found}"));
+    }
+
+    fn string(&mut self, key: &str, value: &Value<'_>) -> Option<String> {
+        match value.get_ref() {
+            DeValue::String(text) => Some(text.to_string()),
+            other => {
+                self.type_error(key, value.span(), "a string", other);
+                None
+            }
+        }
+    }
+
+    /// A string that goes into mail headers or paths: control characters are refused so that
+    /// nothing in the config can inject headers.
+    fn single_line_string(&mut self, key: &str, value: &Value<'_>) -> Option<String> {
+        let text = self.string(key, value)?;
+        if text.chars().any(char::is_control) {
+            self.error(
+                value.span(),
+                format!("`{key}` must not contain line breaks or control characters"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn boolean(&mut self, key: &str, value: &Value<'_>) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(flag) => Some(*flag),
+            other => {
+                self.type_error(key, value.span(), "true or false", other);
+                None
+            }
+        }
+    }
+
+    fn string_array(&mut self, key: &str, value: &Value<'_>) -> Option<Vec<(String, Range<usize>)>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.type_error(key, value.span(), "an array of strings", value.get_ref());
+            return None;
+        };
+        let mut strings = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for item in items {
+            match self.single_line_string(key, item) {
+                Some(text) => strings.push((text, item.span())),
+                None => ok = false,
+            }
+        }
+        ok.then_some(strings)
+    }
+
+    fn date(&mut self, key: &str, value: &Value<'_>) -> Option<Date> {
+        let parsed = match value.get_ref() {
+            DeValue::Datetime(datetime) => match (datetime.date, datetime.time, datetime.offset) {
+                (Some(date), None, None) => {
+                    Date::new(date.year as i16, date.month as i8, date.day as i8).ok()
+                }
+                _ => {
+                    self.error(
+                        value.span(),
+                        format!("`{key}` must be a date without a time, like 2026-11-01"),
+                    );
+                    return None;
+                }
+            },
+            DeValue::String(text) => text.trim().parse::<Date>().ok(),
+            other => {
+                self.type_error(key, value.span(), "a date like 2026-11-01", other);
+                return None;
+            }
+        };
+        if parsed.is_none() {
+            self.error(
+                value.span(),
+                format!("`{key}` is not a valid date; write it like 2026-11-01"),
+            );
+        }
+        parsed
+    }
+
+    fn period(&mut self, key: &str, value: &Value<'_>) -> Option<Period> {
+        let text = match value.get_ref() {
+            DeValue::String(text) => text,
+            DeValue::Integer(integer) => {
+                let message = format!(
+                    "`{key}` needs a unit: write \"{}d\" for days, \"mo\" for months",
+                    integer.as_str()
+                );
+                self.error(value.span(), message);
+                return None;
+            }
+            other => {
+                self.type_error(key, value.span(), "a duration like \"90d\"", other);
+                return None;
+            }
+        };
+        match Period::parse(text) {
+            Ok(period) => Some(period),
+            Err(message) => {
+                self.error(value.span(), format!("`{key}`: {message}"));
+                None
+            }
+        }
+    }
+
+    /// A period that must be longer than zero (a rule that lasts no time makes no sense).
+    fn positive_period(&mut self, key: &str, value: &Value<'_>) -> Option<Period> {
+        let period = self.period(key, value)?;
+        if period.is_zero() {
+            self.error(value.span(), format!("`{key}` must be longer than zero"));
+            return None;
+        }
+        Some(period)
+    }
+
+    fn periods(&mut self, key: &str, value: &Value<'_>) -> Option<Vec<Period>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.type_error(key, value.span(), "an array of durations", value.get_ref());
+            return None;
+        };
+        let mut periods = Vec::with_capacity(items.len());
+        for item in items {
+            periods.push(self.period(key, item)?);
+        }
+        Some(periods)
+    }
+
+    fn money(&mut self, key: &str, value: &Value<'_>) -> Option<Decimal> {
+        let parsed = match value.get_ref() {
+            DeValue::String(text) => parse_money(text),
+            DeValue::Integer(integer) if integer.radix() == 10 => parse_money(integer.as_str()),
+            DeValue::Float(float) => match float.as_str().parse::<f64>() {
+                Ok(number) if number.is_finite() => parse_money(&float_text(number)),
+                _ => Err(format!("invalid amount {}", float.as_str())),
+            },
+            other => {
+                self.type_error(key, value.span(), "an amount like \"12.500\"", other);
+                return None;
+            }
+        };
+        match parsed {
+            Ok(amount) => Some(amount),
+            Err(message) => {
+                self.error(value.span(), format!("`{key}`: {message}"));
+                None
+            }
+        }
+    }
+
+    fn zone(&mut self, key: &str, value: &Value<'_>, zones: &mut ZoneCache) -> Option<Zone> {
+        let name = self.string(key, value)?;
+        let zone = zones.get(name.trim());
+        if zone.is_none() {
+            self.error(
+                value.span(),
+                format!("unknown time zone {name:?}: use an IANA name like \"Asia/Kuwait\" or \"UTC\""),
+            );
+        }
+        zone
+    }
+
+    fn settings(
+        &mut self,
+        value: Option<&Value<'_>>,
+        context: &ReadContext,
+        zones: &mut ZoneCache,
+    ) -> Settings {
+        let mut settings = Settings {
+            timezone: context.system_zone.clone(),
+            check_at: default_schedule(),
+            remind_before: DEFAULT_REMIND_BEFORE.to_vec(),
+            language: Language::English,
+            state_dir: None,
+        };
+        let Some(table) = value.and_then(|value| self.table("settings", value)) else {
+            return settings;
+        };
+        self.check_keys(table, SETTINGS_KEYS, "[settings]", |_| None);
+        for (key, value) in table {
+            match key.get_ref().as_ref() {
+                "timezone" => {
+                    if let Some(zone) = self.zone("timezone", value, zones) {
+                        settings.timezone = zone;
+                    }
+                }
+                "check_at" => {
+                    if let Some(schedule) = self.schedule(value) {
+                        settings.check_at = schedule;
+                    }
+                }
+                "remind_before" => {
+                    if let Some(periods) = self.periods("remind_before", value) {
+                        settings.remind_before = periods;
+                    }
+                }
+                "language" => {
+                    if let Some(language) = self.language(value) {
+                        settings.language = language;
+                    }
+                }
+                "state_dir" => {
+                    settings.state_dir = self.single_line_string("state_dir", value).map(PathBuf::from);
+                }
+                _ => {}
+            }
+        }
+        settings
+    }
+
+    fn schedule(&mut self, value: &Value<'_>) -> Option<Schedule> {
+        let text = self.string("check_at", value)?;
+        match parse_schedule(&text) {
+            Ok(schedule) => Some(schedule),
+            Err(message) => {
+                self.error(value.span(), message);
+                None
+            }
+        }
+    }
+
+    fn language(&mut self, value: &Value<'_>) -> Option<Language> {
+        let text = self.string("language", value)?;
+        match text.as_str() {
+            "en" => Some(Language::English),
+            "zh-CN" | "zh-cn" | "zh" => Some(Language::SimplifiedChinese),
+            _ => {
+                self.error(
+                    value.span(),
+                    format!("unknown language {text:?}: use \"en\" or \"zh-CN\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn email(&mut self, value: &Value<'_>) -> Option<EmailSettings> {
+        let table = self.table("email", value)?;
+        self.check_keys(table, EMAIL_KEYS, "[email]", |_| None);
+        let from = match get(table, "from") {
+            Some(value) => self.mailbox("from", value),
+            None => {
+                self.error(value.span(), "[email] needs `from`, the sender address");
+                None
+            }
+        };
+        let to = match get(table, "to") {
+            Some(value) => self.mailboxes("to", value),
+            None => {
+                self.error(value.span(), "[email] needs `to`, a list of recipient addresses");
+                None
+            }
+        };
+        let transport = match (get(table, "smtp"), get(table, "sendmail")) {
+            (Some(_), Some(sendmail)) => {
+                self.error(
+                    sendmail.span(),
+                    "[email] takes either `smtp` or `sendmail`, not both",
+                );
+                None
+            }
+            (Some(smtp), None) => self.smtp(smtp).map(Transport::Smtp),
+            (None, Some(sendmail)) => self
+                .single_line_string("sendmail", sendmail)
+                .map(|path| Transport::Sendmail(PathBuf::from(path))),
+            (None, None) => {
+                self.error(
+                    value.span(),
+                    "[email] needs a transport: an [email.smtp] table or `sendmail = \"/usr/sbin/sendmail\"`",
+                );
+                None
+            }
+        };
+        Some(EmailSettings {
+            from: from?,
+            to: to?,
+            transport: transport?,
+        })
+    }
+
+    fn mailbox(&mut self, key: &str, value: &Value<'_>) -> Option<String> {
+        let text = self.single_line_string(key, value)?;
+        if text.parse::<lettre::message::Mailbox>().is_err() {
+            self.error(
+                value.span(),
+                format!("`{key}`: {text:?} is not a valid email address"),
+            );
+            return None;
+        }
+        Some(text)
+    }
+
+    fn mailboxes(&mut self, key: &str, value: &Value<'_>) -> Option<Vec<String>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.type_error(key, value.span(), "an array of email addresses", value.get_ref());
+            return None;
+        };
+        let mut addresses = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for item in items {
+            match self.mailbox(key, item) {
+                Some(address) => addresses.push(address),
+                None => ok = false,
+            }
+        }
+        ok.then_some(addresses)
+    }
+
+    fn smtp(&mut self, value: &Value<'_>) -> Option<SmtpSettings> {
+        let table = self.table("smtp", value)?;
+        self.check_keys(table, SMTP_KEYS, "[email.smtp]", |_| None);
+        let host = match get(table, "host") {
+            Some(host) => self.single_line_string("host", host),
+            None => {
+                self.error(value.span(), "[email.smtp] needs `host`");
+                None
+            }
+        };
+        let tls = match get(table, "tls") {
+            None => Some(TlsMode::StartTls),
+            Some(tls) => match self.string("tls", tls)?.as_str() {
+                "starttls" => Some(TlsMode::StartTls),
+                "tls" => Some(TlsMode::Tls),
+                "none" => Some(TlsMode::None),
+                other => {
+                    self.error(
+                        tls.span(),
+                        format!("unknown tls mode {other:?}: use \"starttls\", \"tls\" or \"none\""),
+                    );
+                    None
+                }
+            },
+        };
+        let port = match get(table, "port") {
+            None => tls.map(TlsMode::default_port),
+            Some(port) => match port.get_ref() {
+                DeValue::Integer(integer) => {
+                    let parsed = u16::from_str_radix(integer.as_str(), integer.radix())
+                        .ok()
+                        .filter(|port| *port != 0);
+                    if parsed.is_none() {
+                        self.error(port.span(), "`port` must be between 1 and 65535");
+                    }
+                    parsed
+                }
+                other => {
+                    self.type_error("port", port.span(), "a port number", other);
+                    None
+                }
+            },
+        };
+        let user = get(table, "user").and_then(|user| self.single_line_string("user", user));
+        let password_file = get(table, "password_file")
+            .and_then(|path| self.single_line_string("password_file", path))
+            .map(PathBuf::from);
+        let (host, tls, port) = (host?, tls?, port?);
+        if tls == TlsMode::None
+            && !is_loopback_host(&host)
+            && let Some(tls_value) = get(table, "tls")
+        {
+            self.error(
+                tls_value.span(),
+                format!(
+                    "tls = \"none\" sends mail and passwords in clear text; it is allowed only to a relay on this machine (localhost, 127.0.0.1, ::1), not to {host:?}"
+                ),
+            );
+            return None;
+        }
+        Some(SmtpSettings {
+            host,
+            port,
+            tls,
+            user,
+            password_file,
+        })
+    }
+
+    fn carriers(
+        &mut self,
+        value: &Value<'_>,
+        context: &ReadContext,
+        zones: &mut ZoneCache,
+    ) -> Vec<(Arc<Carrier>, Range<usize>)> {
+        let Some(table) = self.table("carriers", value) else {
+            return Vec::new();
+        };
+        let mut carriers = Vec::with_capacity(table.len());
+        for (id, value) in table {
+            let Some(carrier_table) = self.table(id.get_ref(), value) else {
+                continue;
+            };
+            let context_name = format!("[carriers.{}]", id.get_ref());
+            self.check_keys_of_entry(carrier_table, CARRIER_ONLY_KEYS, &context_name);
+            let name = get(carrier_table, "name").and_then(|name| self.string("name", name));
+            let rules = self.rule_set(carrier_table, context, zones);
+            carriers.push((
+                Arc::new(Carrier {
+                    id: id.get_ref().to_string(),
+                    name,
+                    rules,
+                }),
+                id.span(),
+            ));
+        }
+        carriers
+    }
+
+    fn check_keys_of_entry(&mut self, table: &DeTable<'_>, own_keys: &[&str], context: &str) {
+        let allowed: Vec<&str> = own_keys.iter().chain(RULE_KEYS).copied().collect();
+        self.check_keys(table, &allowed, context, |_| None);
+    }
+
+    fn rule_set(
+        &mut self,
+        table: &DeTable<'_>,
+        context: &ReadContext,
+        zones: &mut ZoneCache,
+    ) -> RuleSet {
+        let mut rules = RuleSet::default();
+        for (key, value) in table {
+            match key.get_ref().as_ref() {
+                "timezone" => rules.timezone = self.zone("timezone", value, zones),
+                "topup_valid_for" => rules.topup_valid_for = self.topup_validity(value),
+                "use_every" => rules.use_every = self.use_every(value),
+                "topup_counts_as_use" => {
+                    rules.topup_counts_as_use = self.boolean("topup_counts_as_use", value);
+                }
+                "fee" => rules.fee = self.fee(value),
+                "pause_max" => rules.pause_max = self.positive_period("pause_max", value),
+                "grace" => rules.grace = self.grace(value),
+                "source" => rules.source = self.string("source", value),
+                "checked" => {
+                    rules.checked = self.date("checked", value);
+                    if let Some(checked) = rules.checked
+                        && Period::months(12)
+                            .after(checked)
+                            .is_some_and(|stale_from| stale_from <= context.today)
+                    {
+                        self.warning(
+                            value.span(),
+                            format!(
+                                "this rule was last checked on {checked}, over a year ago: verify it with the carrier and update `checked`"
+                            ),
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        rules
+    }
+
+    fn topup_validity(&mut self, value: &Value<'_>) -> Option<TopupValidity> {
+        const KEY: &str = "topup_valid_for";
+        if let DeValue::String(_) = value.get_ref() {
+            return self.positive_period(KEY, value).map(TopupValidity::Fixed);
+        }
+        let Some(items) = value.get_ref().as_array() else {
+            self.type_error(
+                KEY,
+                value.span(),
+                "a duration like \"90d\" or a table like [{ min = 1, for = \"3d\" }]",
+                value.get_ref(),
+            );
+            return None;
+        };
+        if items.is_empty() {
+            self.error(value.span(), "`topup_valid_for` table must have at least one entry");
+            return None;
+        }
+        let mut tiers: Vec<(AmountTier, Range<usize>)> = Vec::with_capacity(items.len());
+        for item in items {
+            let table = self.table(KEY, item)?;
+            self.check_keys(table, &["min", "for"], "a topup_valid_for entry", |_| None);
+            let min = self.required(table, item, "min", "a topup_valid_for entry", |reader, value| {
+                reader.money("min", value)
+            });
+            let valid_for = self.required(table, item, "for", "a topup_valid_for entry", |reader, value| {
+                reader.positive_period("for", value)
+            });
+            tiers.push((
+                AmountTier {
+                    min: min?,
+                    valid_for: valid_for?,
+                },
+                item.span(),
+            ));
+        }
+        tiers.sort_by(|a, b| a.0.min.cmp(&b.0.min));
+        if let Some(pair) = tiers.windows(2).find(|pair| pair[0].0.min == pair[1].0.min) {
+            let message = format!("two topup_valid_for entries have the same min {}", pair[1].0.min);
+            self.error(pair[1].1.clone(), message);
+            return None;
+        }
+        Some(TopupValidity::ByAmount(
+            tiers.into_iter().map(|(tier, _)| tier).collect(),
+        ))
+    }
+
+    /// Reads a key that must be present, reporting its absence at the enclosing value.
+    fn required<T>(
+        &mut self,
+        table: &DeTable<'_>,
+        enclosing: &Value<'_>,
+        key: &str,
+        context: &str,
+        read: impl FnOnce(&mut Self, &Value<'_>) -> Option<T>,
+    ) -> Option<T> {
+        match get(table, key) {
+            Some(value) => read(self, value),
+            None => {
+                self.error(enclosing.span(), format!("{context} needs `{key}`"));
+                None
+            }
+        }
+    }
+
+    fn use_every(&mut self, value: &Value<'_>) -> Option<UseEvery> {
+        if let DeValue::String(text) = value.get_ref()
+            && text.trim() == "calendar-month"
+        {
+            return Some(UseEvery::CalendarMonth);
+        }
+        self.positive_period("use_every", value)
+            .map(UseEvery::Period)
+    }
+
+    fn fee(&mut self, value: &Value<'_>) -> Option<Fee> {
+        let table = self.table("fee", value)?;
+        self.check_keys(table, &["amount", "every"], "`fee`", |_| None);
+        let amount = self.required(table, value, "amount", "`fee`", |reader, value| {
+            reader.money("amount", value)
+        });
+        let every = self.required(table, value, "every", "`fee`", |reader, value| {
+            reader.positive_period("every", value)
+        });
+        let amount = amount?;
+        if amount.is_zero() {
+            self.error(value.span(), "`fee` amount must be more than zero");
+            return None;
+        }
+        Some(Fee {
+            amount,
+            every: every?,
+        })
+    }
+
+    fn grace(&mut self, value: &Value<'_>) -> Option<Vec<GracePhase>> {
+        if let DeValue::String(_) = value.get_ref() {
+            let length = self.period("grace", value)?;
+            return Some(if length.is_zero() {
+                Vec::new()
+            } else {
+                vec![GracePhase {
+                    length,
+                    state: None,
+                }]
+            });
+        }
+        let Some(items) = value.get_ref().as_array() else {
+            self.type_error(
+                "grace",
+                value.span(),
+                "a duration like \"30d\" or phases like [{ for = \"30d\", state = \"incoming only\" }]",
+                value.get_ref(),
+            );
+            return None;
+        };
+        let mut phases = Vec::with_capacity(items.len());
+        for item in items {
+            let table = self.table("grace", item)?;
+            self.check_keys(table, &["for", "state"], "a grace phase", |_| None);
+            let length = self.required(table, item, "for", "a grace phase", |reader, value| {
+                reader.positive_period("for", value)
+            })?;
+            let state = get(table, "state").and_then(|state| self.string("state", state));
+            phases.push(GracePhase { length, state });
+        }
+        Some(phases)
+    }
+
+    fn number(
+        &mut self,
+        entry: &Value<'_>,
+        carriers: &HashMap<String, (Arc<Carrier>, PathBuf, usize)>,
+        carrier_ids: &[&str],
+        context: &ReadContext,
+        zones: &mut ZoneCache,
+    ) -> Option<NumberEntry> {
+        let table = entry.get_ref().as_table()?;
+        let errors_before = self.error_count();
+        self.check_keys_of_entry(table, NUMBER_ONLY_KEYS, "[[number]]");
+        let (line, _) = self.file.line_column(entry.span().start);
+        let mut number = NumberEntry {
+            number: String::new(),
+            label: None,
+            carrier: None,
+            rules: self.rule_set(table, context, zones),
+            last_topup: None,
+            last_topup_amount: None,
+            last_used: None,
+            balance: None,
+            next_charge: None,
+            valid_until: None,
+            paused_since: None,
+            status: LineStatus::Active,
+            email: Vec::new(),
+            remind_before: None,
+            location: Location {
+                path: self.file.path.clone(),
+                line,
+            },
+        };
+        let mut number_span = entry.span();
+        for (key, value) in table {
+            match key.get_ref().as_ref() {
+                "number" => {
+                    number_span = value.span();
+                    if let Some(text) = self.string("number", value) {
+                        match normalize_number(&text) {
+                            Ok(normalized) => number.number = normalized,
+                            Err(message) => self.error(value.span(), message),
+                        }
+                    }
+                }
+                "label" => number.label = self.string("label", value),
+                "carrier" => {
+                    if let Some(id) = self.string("carrier", value) {
+                        match carriers.get(&id) {
+                            Some((carrier, _, _)) => number.carrier = Some(Arc::clone(carrier)),
+                            None => {
+                                let mut message = format!("unknown carrier `{id}`");
+                                match closest_match(&id, carrier_ids) {
+                                    Some(suggestion) => {
+                                        message.push_str(&format!("; did you mean `{suggestion}`?"));
+                                    }
+                                    None => message.push_str(&format!(
+                                        "; define it as [carriers.{id}]"
+                                    )),
+                                }
+                                self.error(value.span(), message);
+                            }
+                        }
+                    }
+                }
+                "last_topup" => number.last_topup = self.date("last_topup", value),
+                "last_topup_amount" => {
+                    number.last_topup_amount = self.money("last_topup_amount", value);
+                }
+                "last_used" => number.last_used = self.date("last_used", value),
+                "balance" => number.balance = self.balance(value),
+                "next_charge" => number.next_charge = self.date("next_charge", value),
+                "valid_until" => number.valid_until = self.date("valid_until", value),
+                "paused_since" => number.paused_since = self.date("paused_since", value),
+                "status" => {
+                    if let Some(text) = self.string("status", value) {
+                        match text.as_str() {
+                            "active" => number.status = LineStatus::Active,
+                            "retired" => number.status = LineStatus::Retired,
+                            other => self.error(
+                                value.span(),
+                                format!("unknown status {other:?}: use \"active\" or \"retired\""),
+                            ),
+                        }
+                    }
+                }
+                "email" => number.email = self.mailboxes("email", value).unwrap_or_default(),
+                "remind_before" => number.remind_before = self.periods("remind_before", value),
+                _ => {}
+            }
+        }
+        if get(table, "number").is_none() {
+            self.error(entry.span(), "[[number]] needs `number`, like \"+965 5123 4567\"");
+        }
+        if self.error_count() > errors_before {
+            return None;
+        }
+        if number.status == LineStatus::Active {
+            self.check_rules_have_dates(&number, number_span);
+        }
+        (self.error_count() == errors_before).then_some(number)
+    }
+
+    fn error_count(&self) -> usize {
+        self.diagnostics.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    fn balance(&mut self, value: &Value<'_>) -> Option<Balance> {
+        let table = self.table("balance", value)?;
+        self.check_keys(table, &["amount", "on"], "`balance`", |_| None);
+        let amount = self.required(table, value, "amount", "`balance`", |reader, value| {
+            reader.money("amount", value)
+        });
+        let on = self.required(table, value, "on", "`balance`", |reader, value| {
+            reader.date("on", value)
+        });
+        Some(Balance {
+            amount: amount?,
+            on: on?,
+        })
+    }
+
+    /// Every rule that applies must find the date it counts from, and some rule must give a
+    /// deadline: otherwise the number could be lost without a word.
+    fn check_rules_have_dates(&mut self, number: &NumberEntry, span: Range<usize>) {
+        let rules = number.effective_rules();
+        let id = &number.number;
+        let paused = number.is_paused();
+        if !paused && let Some(validity) = rules.topup_valid_for {
+            if number.last_topup.is_none() {
+                self.error(
+                    span.clone(),
+                    format!("{id}: topup_valid_for needs `last_topup`, the date of the last top-up"),
+                );
+            }
+            if let TopupValidity::ByAmount(tiers) = validity {
+                match number.last_topup_amount {
+                    None => self.error(
+                        span.clone(),
+                        format!("{id}: topup_valid_for depends on the amount: set `last_topup_amount`"),
+                    ),
+                    Some(amount) if validity.validity_for(Some(amount)).is_none() => {
+                        let lowest = tiers.first().map(|tier| tier.min).unwrap_or_default();
+                        self.error(
+                            span.clone(),
+                            format!(
+                                "{id}: last_topup_amount {amount} is below every topup_valid_for entry (the smallest min is {lowest})"
+                            ),
+                        );
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if !paused
+            && rules.use_every.is_some()
+            && number.last_used.is_none()
+            && !(rules.topup_counts_as_use && number.last_topup.is_some())
+        {
+            self.error(
+                span.clone(),
+                format!("{id}: use_every needs `last_used`, the date of the last use"),
+            );
+        }
+        if let Some(fee) = rules.fee {
+            match number.balance {
+                None => self.error(
+                    span.clone(),
+                    format!(
+                        "{id}: fee needs `balance = {{ amount = \"…\", on = DATE }}`, the balance and the day it was read"
+                    ),
+                ),
+                Some(balance) => {
+                    if let Some(next_charge) = number.next_charge
+                        && next_charge < balance.on
+                    {
+                        self.error(
+                            span.clone(),
+                            format!(
+                                "{id}: next_charge {next_charge} is before the balance was read on {}; set the next charge after that day",
+                                balance.on
+                            ),
+                        );
+                    }
+                    if fee.amount.is_zero() {
+                        self.error(span.clone(), format!("{id}: fee amount must be more than zero"));
+                    }
+                }
+            }
+        }
+        if paused && rules.pause_max.is_none() {
+            self.error(
+                span.clone(),
+                format!("{id}: paused_since needs `pause_max`, the longest pause the carrier allows"),
+            );
+        }
+        let has_deadline = (!paused && (rules.topup_valid_for.is_some() || rules.use_every.is_some()))
+            || rules.fee.is_some()
+            || number.valid_until.is_some()
+            || (paused && rules.pause_max.is_some());
+        if !has_deadline {
+            self.error(
+                span.clone(),
+                format!(
+                    "{id}: no rule gives this number a deadline; set a carrier, a rule (topup_valid_for, use_every, fee), valid_until, or status = \"retired\""
+                ),
+            );
+            return;
+        }
+        if crate::engine::deadline::obligations(number).is_none() {
+            self.error(
+                span,
+                format!("{id}: a deadline falls outside the supported dates (years 0001–9999)"),
+            );
+        }
+    }
+}
+
+fn default_schedule() -> Schedule {
+    parse_schedule(DEFAULT_CHECK_AT).unwrap_or_else(|_| unreachable!("the default schedule parses"))
+}
+
+/// Parses a standard 5-field crontab line (or `@daily` and friends).
+pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
+    let parser = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Disallowed)
+        .year(croner::parser::Year::Disallowed)
+        .build();
+    match parser.parse(text) {
+        Ok(cron) => Ok(Schedule {
+            text: text.to_owned(),
+            cron,
+        }),
+        Err(error) => Err(format!(
+            "invalid cron line {text:?} for `check_at`: {error}; write 5 fields: minute hour day-of-month month day-of-week, like \"0 9 * * *\""
+        )),
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
+/// The candidate closest to `name` by edit distance, if close enough to be a likely typo.
+fn closest_match<'c>(name: &str, candidates: &[&'c str]) -> Option<&'c str> {
+    let limit = (name.chars().count() / 3).max(2);
+    candidates
+        .iter()
+        .map(|candidate| (edit_distance(name, candidate), *candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, a_char) in a.chars().enumerate() {
+        current[0] = i + 1;
+        for (j, b_char) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(a_char != *b_char);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_keys() {
+        assert_eq!(closest_match("last_topup_ammount", NUMBER_ONLY_KEYS), Some("last_topup_amount"));
+        assert_eq!(closest_match("remind_befor", SETTINGS_KEYS), Some("remind_before"));
+        assert_eq!(closest_match("zzz", SETTINGS_KEYS), None);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["localhost", "127.0.0.1", "127.8.9.1", "::1", "[::1]"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["smtp.example.org", "10.0.0.1", "localhost.example.org"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn schedules_take_five_fields() {
+        assert!(parse_schedule("0 9 * * *").is_ok());
+        assert!(parse_schedule("30 9 * * MON").is_ok());
+        assert!(parse_schedule("@daily").is_ok());
+        assert!(parse_schedule("0 0 9 * * *").is_err());
+        assert!(parse_schedule("61 9 * * *").is_err());
+        assert!(parse_schedule("every day").is_err());
+    }
+}

@@ -1,0 +1,492 @@
+//! The deadline engine: for one number, every obligation (rule) with its act-by and lost-on
+//! dates. Pure: no clock, no I/O. Dates are civil dates in the carrier's zone.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+
+use crate::config::model::{GracePhase, NumberEntry, TopupValidity, UseEvery};
+use crate::config::period::Period;
+
+/// The rule an obligation comes from; the names are the config keys (and the JSON values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleKind {
+    TopupValidFor,
+    UseEvery,
+    Fee,
+    ValidUntil,
+    PauseMax,
+}
+
+impl RuleKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            RuleKind::TopupValidFor => "topup_valid_for",
+            RuleKind::UseEvery => "use_every",
+            RuleKind::Fee => "fee",
+            RuleKind::ValidUntil => "valid_until",
+            RuleKind::PauseMax => "pause_max",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<RuleKind> {
+        [
+            RuleKind::TopupValidFor,
+            RuleKind::UseEvery,
+            RuleKind::Fee,
+            RuleKind::ValidUntil,
+            RuleKind::PauseMax,
+        ]
+        .into_iter()
+        .find(|rule| rule.key() == key)
+    }
+
+    pub fn action(self) -> Action {
+        match self {
+            RuleKind::TopupValidFor => Action::TopUp,
+            RuleKind::UseEvery => Action::Use,
+            RuleKind::Fee => Action::AddBalance,
+            RuleKind::ValidUntil => Action::Renew,
+            RuleKind::PauseMax => Action::Resume,
+        }
+    }
+}
+
+/// What the owner must do to keep the number.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    TopUp,
+    Use,
+    AddBalance,
+    Resume,
+    Renew,
+}
+
+impl Action {
+    pub fn key(self) -> &'static str {
+        match self {
+            Action::TopUp => "top_up",
+            Action::Use => "use",
+            Action::AddBalance => "add_balance",
+            Action::Resume => "resume",
+            Action::Renew => "renew",
+        }
+    }
+}
+
+/// Why an obligation falls when it does: the rule and the recorded date it counts from.
+/// Kept as data so that each language renders it in its own words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Why {
+    ToppedUp {
+        on: Date,
+        amount: Option<Decimal>,
+        valid_for: Period,
+    },
+    Used {
+        last: Date,
+        /// The last use is a top-up (`topup_counts_as_use`).
+        by_topup: bool,
+        every: UseEvery,
+    },
+    Fee {
+        balance: Decimal,
+        read_on: Date,
+        fee: Decimal,
+        every: Period,
+        charges_paid: u64,
+        first_unpaid: Date,
+    },
+    ValidUntil {
+        date: Date,
+    },
+    Paused {
+        since: Date,
+        max: Period,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Obligation {
+    pub rule: RuleKind,
+    /// The last day on which acting keeps the number safe (inclusive).
+    pub act_by: Date,
+    /// The first day the number may be recycled.
+    pub lost_on: Date,
+    pub why: Why,
+}
+
+impl Obligation {
+    pub fn action(&self) -> Action {
+        self.rule.action()
+    }
+}
+
+/// Every obligation of an active number, earliest act-by first. `None` when a date leaves
+/// the supported range (validation reports that as a config error, so the shell never sees
+/// it). Missing dates simply produce no obligation: validation has already demanded them.
+pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
+    let rules = number.effective_rules();
+    let mut found: Vec<(RuleKind, Date, Why)> = Vec::with_capacity(2);
+    let paused = number.is_paused();
+
+    if !paused
+        && let Some(validity) = rules.topup_valid_for
+        && let Some(topped_up) = number.last_topup
+        && let Some(valid_for) = validity.validity_for(number.last_topup_amount)
+    {
+        let amount = match validity {
+            TopupValidity::Fixed(_) => None,
+            TopupValidity::ByAmount(_) => number.last_topup_amount,
+        };
+        found.push((
+            RuleKind::TopupValidFor,
+            valid_for.last_day_from(topped_up)?,
+            Why::ToppedUp {
+                on: topped_up,
+                amount,
+                valid_for,
+            },
+        ));
+    }
+
+    if !paused && let Some(every) = rules.use_every {
+        let topup_as_use = number.last_topup.filter(|_| rules.topup_counts_as_use);
+        let last_use = match (number.last_used, topup_as_use) {
+            (Some(used), Some(topped_up)) if topped_up > used => Some((topped_up, true)),
+            (Some(used), _) => Some((used, false)),
+            (None, Some(topped_up)) => Some((topped_up, true)),
+            (None, None) => None,
+        };
+        if let Some((last, by_topup)) = last_use {
+            let act_by = match every {
+                UseEvery::Period(period) => period.last_day_from(last)?,
+                UseEvery::CalendarMonth => last_day_of_next_month(last)?,
+            };
+            found.push((
+                RuleKind::UseEvery,
+                act_by,
+                Why::Used {
+                    last,
+                    by_topup,
+                    every,
+                },
+            ));
+        }
+    }
+
+    if let Some(fee) = rules.fee
+        && let Some(balance) = number.balance
+    {
+        let anchor = match number.next_charge {
+            Some(date) => date,
+            None => fee.every.after(balance.on)?,
+        };
+        let charges_paid = charges_covered(balance.amount, fee.amount)?;
+        let first_unpaid = fee.every.after_times(anchor, charges_paid)?;
+        found.push((
+            RuleKind::Fee,
+            first_unpaid.yesterday().ok()?,
+            Why::Fee {
+                balance: balance.amount,
+                read_on: balance.on,
+                fee: fee.amount,
+                every: fee.every,
+                charges_paid: charges_paid.unsigned_abs(),
+                first_unpaid,
+            },
+        ));
+    }
+
+    if let Some(date) = number.valid_until {
+        found.push((RuleKind::ValidUntil, date, Why::ValidUntil { date }));
+    }
+
+    if let Some(since) = number.paused_since
+        && let Some(max) = rules.pause_max
+    {
+        found.push((
+            RuleKind::PauseMax,
+            max.last_day_from(since)?,
+            Why::Paused { since, max },
+        ));
+    }
+
+    let mut obligations = Vec::with_capacity(found.len());
+    for (rule, act_by, why) in found {
+        obligations.push(Obligation {
+            rule,
+            act_by,
+            lost_on: lost_on(act_by, rules.grace)?,
+            why,
+        });
+    }
+    obligations.sort_by_key(|obligation| (obligation.act_by, obligation.rule));
+    Some(obligations)
+}
+
+/// act-by + 1 day, then + each grace phase in order.
+pub fn lost_on(act_by: Date, grace: &[GracePhase]) -> Option<Date> {
+    grace
+        .iter()
+        .try_fold(act_by.tomorrow().ok()?, |date, phase| phase.length.after(date))
+}
+
+/// How many whole charges a balance pays. Bounded so that stepping stays in the date range;
+/// a balance for over 100,000 charges is reported as out of range by validation.
+fn charges_covered(balance: Decimal, fee: Decimal) -> Option<i64> {
+    if fee <= Decimal::ZERO {
+        return None;
+    }
+    let charges = (balance / fee).floor();
+    i64::try_from(charges).ok().filter(|count| *count <= 100_000)
+}
+
+/// Used in November → 31 December: the last day of the month after the month of `date`.
+fn last_day_of_next_month(date: Date) -> Option<Date> {
+    let next_month = date.first_of_month().checked_add(jiff::Span::new().months(1)).ok()?;
+    Some(next_month.last_of_month())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::*;
+    use jiff::civil::date;
+    use std::str::FromStr;
+    use std::sync::Arc;
+
+    fn money(text: &str) -> Decimal {
+        Decimal::from_str(text).unwrap()
+    }
+
+    fn period(text: &str) -> Period {
+        Period::parse(text).unwrap()
+    }
+
+    fn blank_number() -> NumberEntry {
+        NumberEntry {
+            number: "+96551234567".into(),
+            label: None,
+            carrier: None,
+            rules: RuleSet::default(),
+            last_topup: None,
+            last_topup_amount: None,
+            last_used: None,
+            balance: None,
+            next_charge: None,
+            valid_until: None,
+            paused_since: None,
+            status: LineStatus::Active,
+            email: Vec::new(),
+            remind_before: None,
+            location: Location {
+                path: "config.toml".into(),
+                line: 1,
+            },
+        }
+    }
+
+    fn grace(periods: &[&str]) -> Option<Vec<GracePhase>> {
+        Some(
+            periods
+                .iter()
+                .map(|text| GracePhase {
+                    length: period(text),
+                    state: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn tiers() -> TopupValidity {
+        TopupValidity::ByAmount(vec![
+            AmountTier { min: money("1"), valid_for: period("3d") },
+            AmountTier { min: money("3"), valid_for: period("5d") },
+            AmountTier { min: money("10"), valid_for: period("7d") },
+        ])
+    }
+
+    /// One case: a number as configured → (rule, act-by, lost-on) of every obligation.
+    struct Case {
+        name: &'static str,
+        number: NumberEntry,
+        expected: Vec<(RuleKind, Date, Date)>,
+    }
+
+    fn case(
+        name: &'static str,
+        build: impl FnOnce(&mut NumberEntry),
+        expected: &[(RuleKind, Date, Date)],
+    ) -> Case {
+        let mut number = blank_number();
+        build(&mut number);
+        Case {
+            name,
+            number,
+            expected: expected.to_vec(),
+        }
+    }
+
+    use RuleKind::{PauseMax, TopupValidFor, ValidUntil};
+
+    #[test]
+    fn deadlines_for_every_primitive() {
+        let cases = vec![
+            case("top-up 30d: window covers S..S+29", |n| {
+                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+                n.last_topup = Some(date(2026, 11, 1));
+            }, &[(TopupValidFor, date(2026, 11, 30), date(2026, 12, 1))]),
+            case("top-up 90d with 30d grace", |n| {
+                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
+                n.rules.grace = grace(&["30d"]);
+                n.last_topup = Some(date(2026, 9, 1));
+            }, &[(TopupValidFor, date(2026, 11, 29), date(2026, 12, 30))]),
+            case("top-up 1mo from 31 Jan clamps to 27 Feb", |n| {
+                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1mo")));
+                n.last_topup = Some(date(2026, 1, 31));
+            }, &[(TopupValidFor, date(2026, 2, 27), date(2026, 2, 28))]),
+            case("top-up 1y from a leap day", |n| {
+                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1y")));
+                n.last_topup = Some(date(2028, 2, 29));
+            }, &[(TopupValidFor, date(2029, 2, 27), date(2029, 2, 28))]),
+            case("amount table: exactly on a boundary takes that tier", |n| {
+                n.rules.topup_valid_for = Some(tiers());
+                n.last_topup = Some(date(2026, 11, 1));
+                n.last_topup_amount = Some(money("3.000"));
+            }, &[(TopupValidFor, date(2026, 11, 5), date(2026, 11, 6))]),
+            case("amount table: just below a boundary takes the lower tier", |n| {
+                n.rules.topup_valid_for = Some(tiers());
+                n.last_topup = Some(date(2026, 11, 1));
+                n.last_topup_amount = Some(money("2.999"));
+            }, &[(TopupValidFor, date(2026, 11, 3), date(2026, 11, 4))]),
+            case("amount table: above every min takes the largest", |n| {
+                n.rules.topup_valid_for = Some(tiers());
+                n.last_topup = Some(date(2026, 11, 1));
+                n.last_topup_amount = Some(money("25"));
+            }, &[(TopupValidFor, date(2026, 11, 7), date(2026, 11, 8))]),
+            case("use_every counts a later top-up as use", |n| {
+                n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                n.last_used = Some(date(2026, 5, 1));
+                n.last_topup = Some(date(2026, 6, 1));
+            }, &[(RuleKind::UseEvery, date(2026, 11, 27), date(2026, 11, 28))]),
+            case("use_every ignores top-ups when told", |n| {
+                n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                n.rules.topup_counts_as_use = Some(false);
+                n.last_used = Some(date(2026, 5, 1));
+                n.last_topup = Some(date(2026, 6, 1));
+            }, &[(RuleKind::UseEvery, date(2026, 10, 27), date(2026, 10, 28))]),
+            case("use_every 6mo from 31 Aug", |n| {
+                n.rules.use_every = Some(UseEvery::Period(period("6mo")));
+                n.last_used = Some(date(2026, 8, 31));
+            }, &[(RuleKind::UseEvery, date(2027, 2, 27), date(2027, 2, 28))]),
+            case("calendar-month: used in November, act by 31 December", |n| {
+                n.rules.use_every = Some(UseEvery::CalendarMonth);
+                n.last_used = Some(date(2026, 11, 15));
+            }, &[(RuleKind::UseEvery, date(2026, 12, 31), date(2027, 1, 1))]),
+            case("calendar-month across December into February", |n| {
+                n.rules.use_every = Some(UseEvery::CalendarMonth);
+                n.last_used = Some(date(2026, 12, 31));
+            }, &[(RuleKind::UseEvery, date(2027, 1, 31), date(2027, 2, 1))]),
+            case("calendar-month into a leap February", |n| {
+                n.rules.use_every = Some(UseEvery::CalendarMonth);
+                n.last_used = Some(date(2028, 1, 2));
+            }, &[(RuleKind::UseEvery, date(2028, 2, 29), date(2028, 3, 1))]),
+            case("fee: 12.500 pays 4 charges of 3.000 from 1 Dec", |n| {
+                n.rules.fee = Some(Fee { amount: money("3.000"), every: period("1mo") });
+                n.balance = Some(Balance { amount: money("12.500"), on: date(2026, 11, 1) });
+                n.next_charge = Some(date(2026, 12, 1));
+            }, &[(RuleKind::Fee, date(2027, 3, 31), date(2027, 4, 1))]),
+            case("fee: anchor defaults to balance.on + every", |n| {
+                n.rules.fee = Some(Fee { amount: money("3"), every: period("1mo") });
+                n.balance = Some(Balance { amount: money("6"), on: date(2026, 11, 10) });
+            }, &[(RuleKind::Fee, date(2027, 2, 9), date(2027, 2, 10))]),
+            case("fee stepping from the 31st stays anchored", |n| {
+                n.rules.fee = Some(Fee { amount: money("1"), every: period("1mo") });
+                n.balance = Some(Balance { amount: money("2.50"), on: date(2026, 1, 20) });
+                n.next_charge = Some(date(2026, 1, 31));
+            }, &[(RuleKind::Fee, date(2026, 3, 30), date(2026, 3, 31))]),
+            case("fee: balance below one charge lapses at the anchor", |n| {
+                n.rules.fee = Some(Fee { amount: money("2.98"), every: period("1mo") });
+                n.balance = Some(Balance { amount: money("2.97"), on: date(2026, 11, 1) });
+                n.next_charge = Some(date(2026, 11, 15));
+            }, &[(RuleKind::Fee, date(2026, 11, 14), date(2026, 11, 15))]),
+            case("fee: exact multiple pays every charge", |n| {
+                n.rules.fee = Some(Fee { amount: money("2.98"), every: period("1mo") });
+                n.balance = Some(Balance { amount: money("5.96"), on: date(2026, 11, 1) });
+                n.next_charge = Some(date(2026, 11, 15));
+            }, &[(RuleKind::Fee, date(2027, 1, 14), date(2027, 1, 15))]),
+            case("valid_until is inclusive", |n| {
+                n.valid_until = Some(date(2027, 1, 31));
+            }, &[(ValidUntil, date(2027, 1, 31), date(2027, 2, 1))]),
+            case("grace phases in months, applied in order", |n| {
+                n.valid_until = Some(date(2026, 12, 31));
+                n.rules.grace = grace(&["1mo", "2mo"]);
+            }, &[(ValidUntil, date(2026, 12, 31), date(2027, 4, 1))]),
+            case("grace phases from 31 January clamp", |n| {
+                n.valid_until = Some(date(2026, 1, 30));
+                n.rules.grace = grace(&["1mo", "1mo"]);
+            }, &[(ValidUntil, date(2026, 1, 30), date(2026, 3, 28))]),
+            case("paused: top-up and use rules suspended, pause and fee apply", |n| {
+                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+                n.rules.use_every = Some(UseEvery::Period(period("90d")));
+                n.rules.pause_max = Some(period("90d"));
+                n.rules.fee = Some(Fee { amount: money("5"), every: period("1mo") });
+                n.balance = Some(Balance { amount: money("50"), on: date(2026, 10, 1) });
+                n.last_topup = Some(date(2026, 9, 1));
+                n.paused_since = Some(date(2026, 10, 1));
+            }, &[
+                (PauseMax, date(2026, 12, 29), date(2026, 12, 30)),
+                (RuleKind::Fee, date(2027, 8, 31), date(2027, 9, 1)),
+            ]),
+            case("several rules, earliest first", |n| {
+                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
+                n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                n.last_topup = Some(date(2026, 9, 1));
+                n.last_used = Some(date(2026, 10, 15));
+                n.valid_until = Some(date(2027, 1, 31));
+            }, &[
+                (TopupValidFor, date(2026, 11, 29), date(2026, 11, 30)),
+                (ValidUntil, date(2027, 1, 31), date(2027, 2, 1)),
+                (RuleKind::UseEvery, date(2027, 4, 12), date(2027, 4, 13)),
+            ]),
+        ];
+        for case in cases {
+            let found: Vec<(RuleKind, Date, Date)> = obligations(&case.number)
+                .unwrap()
+                .iter()
+                .map(|o| (o.rule, o.act_by, o.lost_on))
+                .collect();
+            assert_eq!(found, case.expected, "{}", case.name);
+        }
+    }
+
+    #[test]
+    fn number_keys_override_the_carrier() {
+        let mut number = blank_number();
+        number.carrier = Some(Arc::new(Carrier {
+            id: "zain".into(),
+            name: None,
+            rules: RuleSet {
+                topup_valid_for: Some(TopupValidity::Fixed(period("90d"))),
+                grace: grace(&["30d"]),
+                ..RuleSet::default()
+            },
+        }));
+        number.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+        number.last_topup = Some(date(2026, 11, 1));
+        let found = obligations(&number).unwrap();
+        assert_eq!(found[0].act_by, date(2026, 11, 30));
+        assert_eq!(found[0].lost_on, date(2026, 12, 31), "grace comes from the carrier");
+    }
+
+    #[test]
+    fn out_of_range_dates_are_reported_not_panicked() {
+        let mut number = blank_number();
+        number.valid_until = Some(date(9999, 12, 31));
+        assert_eq!(obligations(&number), None);
+        let mut number = blank_number();
+        number.rules.fee = Some(Fee { amount: money("0.001"), every: period("1y") });
+        number.balance = Some(Balance { amount: money("1000000"), on: date(2026, 1, 1) });
+        assert_eq!(obligations(&number), None);
+    }
+}

@@ -1,0 +1,4 @@
+//! The functional core: deadlines, states and reminder planning. No I/O, no clock, not async.
+
+pub mod deadline;
+pub mod status;

@@ -1,0 +1,222 @@
+//! Where each number stands on a given day: its state, days left and most urgent obligation.
+//! Pure: "today" is an argument.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::config::model::{Config, GracePhase, LineStatus, NumberEntry};
+use crate::config::period::Period;
+
+use super::deadline::{Obligation, obligations};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum State {
+    Ok,
+    Due,
+    Grace,
+    Lost,
+    Paused,
+    Retired,
+}
+
+impl State {
+    pub fn key(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Due => "due",
+            State::Grace => "grace",
+            State::Lost => "lost",
+            State::Paused => "paused",
+            State::Retired => "retired",
+        }
+    }
+}
+
+/// An obligation placed on the user's calendar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deadline {
+    pub obligation: Obligation,
+    /// The user's date (in `settings.timezone`) of the act-by day's last instant in the
+    /// carrier's zone: the day the user must act by.
+    pub local_act_by: Date,
+    /// The user's date on which the number is lost.
+    pub local_lost_on: Date,
+    /// `local_act_by` − today, in days; negative in grace.
+    pub days_left: i32,
+}
+
+/// One number on one day.
+#[derive(Clone, Debug)]
+pub struct NumberReport<'c> {
+    pub entry: &'c NumberEntry,
+    pub state: State,
+    /// Every obligation, earliest first; empty for a retired number.
+    pub deadlines: Vec<Deadline>,
+    /// The grace phase the number is in, when in grace.
+    pub grace_phase: Option<&'c GracePhase>,
+}
+
+impl NumberReport<'_> {
+    pub fn most_urgent(&self) -> Option<&Deadline> {
+        self.deadlines.first()
+    }
+}
+
+/// The user's date of the last instant of `act_by` in the carrier's zone. Without a carrier
+/// zone, or in the same zone, it is `act_by` itself.
+pub fn local_deadline(act_by: Date, carrier_zone: Option<&TimeZone>, user_zone: &TimeZone) -> Date {
+    let Some(carrier_zone) = carrier_zone.filter(|zone| *zone != user_zone) else {
+        return act_by;
+    };
+    let last_instant = act_by
+        .tomorrow()
+        .and_then(|next_day| next_day.to_zoned(carrier_zone.clone()))
+        .and_then(|start| start.timestamp().checked_sub(jiff::SignedDuration::from_nanos(1)));
+    match last_instant {
+        Ok(instant) => instant.to_zoned(user_zone.clone()).date(),
+        Err(_) => act_by,
+    }
+}
+
+fn days_between(from: Date, to: Date) -> i32 {
+    // Civil dates are at most ~20,000 years apart: the day count always fits.
+    (to - from).get_days()
+}
+
+/// Evaluates one number on `today` (a date in `settings.timezone`).
+pub fn evaluate_number<'c>(config: &'c Config, number: &'c NumberEntry, today: Date) -> NumberReport<'c> {
+    if number.status == LineStatus::Retired {
+        return NumberReport {
+            entry: number,
+            state: State::Retired,
+            deadlines: Vec::new(),
+            grace_phase: None,
+        };
+    }
+    let rules = number.effective_rules();
+    let user_zone = &config.settings.timezone.tz;
+    let carrier_zone = rules.timezone.map(|zone| &zone.tz);
+    let deadlines: Vec<Deadline> = obligations(number)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|obligation| {
+            let local_act_by = local_deadline(obligation.act_by, carrier_zone, user_zone);
+            let grace_days = days_between(obligation.act_by, obligation.lost_on);
+            let local_lost_on = local_act_by
+                .checked_add(jiff::Span::new().days(grace_days))
+                .unwrap_or(obligation.lost_on);
+            Deadline {
+                days_left: days_between(today, local_act_by),
+                local_act_by,
+                local_lost_on,
+                obligation,
+            }
+        })
+        .collect();
+    let leads = number.remind_before(&config.settings);
+    let (state, grace_phase) = match deadlines.first() {
+        None => (State::Ok, None),
+        Some(deadline) if today >= deadline.local_lost_on => (State::Lost, None),
+        Some(deadline) if deadline.days_left < 0 => (
+            State::Grace,
+            grace_phase_on(today, deadline.local_act_by, rules.grace),
+        ),
+        Some(deadline) if in_reminder_window(today, deadline.local_act_by, leads) => {
+            (State::Due, None)
+        }
+        Some(_) if number.is_paused() => (State::Paused, None),
+        Some(_) => (State::Ok, None),
+    };
+    NumberReport {
+        entry: number,
+        state,
+        deadlines,
+        grace_phase,
+    }
+}
+
+/// Thresholds are windows: a lead L is due from `act_by − L` on, not only on that day.
+pub fn in_reminder_window(today: Date, act_by: Date, leads: &[Period]) -> bool {
+    leads
+        .iter()
+        .any(|lead| lead.before(act_by).is_none_or(|opens| today >= opens))
+}
+
+fn grace_phase_on(today: Date, act_by: Date, phases: &[GracePhase]) -> Option<&GracePhase> {
+    let mut phase_start = act_by.tomorrow().ok()?;
+    for phase in phases {
+        let phase_end = phase.length.after(phase_start)?;
+        if today < phase_end {
+            return Some(phase);
+        }
+        phase_start = phase_end;
+    }
+    None
+}
+
+/// Every number on `today`, most urgent first: earliest act-by first (lost and in-grace
+/// numbers therefore lead), retired numbers last, ties by number.
+pub fn evaluate(config: &Config, today: Date) -> Vec<NumberReport<'_>> {
+    let mut reports: Vec<NumberReport<'_>> = config
+        .numbers
+        .iter()
+        .map(|number| evaluate_number(config, number, today))
+        .collect();
+    reports.sort_by(|a, b| urgency_key(a).cmp(&urgency_key(b)));
+    reports
+}
+
+fn urgency_key<'r>(report: &'r NumberReport<'_>) -> (bool, Option<Date>, &'r str) {
+    (
+        report.state == State::Retired,
+        report.most_urgent().map(|deadline| deadline.local_act_by),
+        &report.entry.number,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn zone(name: &str) -> TimeZone {
+        TimeZone::get(name).unwrap()
+    }
+
+    #[test]
+    fn carrier_zone_moves_the_users_deadline() {
+        // (act-by in carrier zone, carrier zone, user zone, the user's last day)
+        let cases = [
+            (date(2026, 11, 30), "Asia/Kuwait", "America/New_York", date(2026, 11, 30)),
+            (date(2026, 11, 30), "Pacific/Honolulu", "Asia/Kuwait", date(2026, 12, 1)),
+            (date(2026, 11, 30), "Pacific/Kiritimati", "Pacific/Pago_Pago", date(2026, 11, 29)),
+            (date(2026, 11, 30), "Pacific/Pago_Pago", "Pacific/Kiritimati", date(2026, 12, 2)),
+            (date(2026, 11, 30), "Asia/Shanghai", "Asia/Shanghai", date(2026, 11, 30)),
+            // A DST change on the act-by day itself does not move the date.
+            (date(2026, 3, 8), "America/New_York", "America/Chicago", date(2026, 3, 8)),
+        ];
+        for (act_by, carrier, user, expected) in cases {
+            let found = local_deadline(act_by, Some(&zone(carrier)), &zone(user));
+            assert_eq!(found, expected, "{carrier} → {user}");
+        }
+        assert_eq!(local_deadline(date(2026, 11, 30), None, &zone("UTC")), date(2026, 11, 30));
+    }
+
+    #[test]
+    fn windows_open_at_the_lead_and_stay_open() {
+        let act_by = date(2026, 11, 30);
+        let leads = [Period::days(7), Period::days(0)];
+        let cases = [
+            (date(2026, 11, 22), false),
+            (date(2026, 11, 23), true),
+            (date(2026, 11, 29), true),
+            (date(2026, 11, 30), true),
+        ];
+        for (today, expected) in cases {
+            assert_eq!(in_reminder_window(today, act_by, &leads), expected, "{today}");
+        }
+        assert!(!in_reminder_window(date(2026, 11, 29), act_by, &[]));
+        assert!(in_reminder_window(date(2026, 10, 30), act_by, &[Period::months(1)]));
+        assert!(!in_reminder_window(date(2026, 10, 29), act_by, &[Period::months(1)]));
+    }
+}
