@@ -7,4 +7,5 @@
 
 pub mod config;
 pub mod engine;
+pub mod render;
 pub mod shell;

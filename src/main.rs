@@ -1,1 +1,6 @@
-fn main() {}
+//! The `numkeep` binary: everything lives in the library.
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    numkeep::shell::cli::main()
+}

@@ -1,6 +1,7 @@
 //! The config file: its model, its reader and the loading of the main file and its includes.
 
 pub mod diagnostic;
+pub mod edit;
 pub mod model;
 pub mod money;
 pub mod period;

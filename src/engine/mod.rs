@@ -1,4 +1,5 @@
 //! The functional core: deadlines, states and reminder planning. No I/O, no clock, not async.
 
 pub mod deadline;
+pub mod plan;
 pub mod status;

@@ -1,1 +1,11 @@
-//! The imperative shell.
+//! The imperative shell: the command line, the daemon loop, senders, the state store and
+//! systemd. It reads the clock and does the I/O; every decision comes from the core.
+
+pub mod cli;
+pub mod clock;
+pub mod daemon;
+pub mod files;
+pub mod logging;
+pub mod mail;
+pub mod store;
+pub mod systemd;

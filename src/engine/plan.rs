@@ -1,0 +1,439 @@
+//! Reminder planning: given the config, what was already sent, and "now", which reminders
+//! are due on which channel, and when to check next. Pure: no clock, no I/O.
+//!
+//! Every reminder has a key (channel, number, rule, act-by, threshold) and is sent once per
+//! key. Thresholds are windows (`days_left <= lead`), so a reminder missed while the machine
+//! was off is still due afterwards; when several are due at once only the most urgent is
+//! sent and the others are marked done with it.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use jiff::Zoned;
+use jiff::civil::Date;
+
+use crate::config::model::{Config, GracePhase, NumberEntry};
+use crate::config::period::Period;
+
+use super::deadline::RuleKind;
+use super::status::{Deadline, NumberReport, State, evaluate_number};
+
+/// Where a reminder goes: the log, or one email recipient.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Log,
+    Email(String),
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Channel::Log => f.write_str("log"),
+            Channel::Email(address) => write!(f, "mailto:{address}"),
+        }
+    }
+}
+
+/// Which reminder of an obligation this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Threshold {
+    /// A lead time before act-by (`7d` before).
+    Lead(Period),
+    /// The daily reminder while in grace, for that day.
+    Grace(Date),
+    /// The final notice, from the lost-on date.
+    Lost,
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Threshold::Lead(period) => write!(f, "lead:{period}"),
+            Threshold::Grace(day) => write!(f, "grace:{day}"),
+            Threshold::Lost => f.write_str("lost"),
+        }
+    }
+}
+
+/// The identity of one reminder on one channel, stored once sent. Its text form
+/// `channel|number|rule|act-by|threshold` is what the state store keeps.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReminderKey {
+    pub channel: Channel,
+    pub number: String,
+    pub rule: RuleKind,
+    pub act_by: Date,
+    pub threshold: Threshold,
+}
+
+impl fmt::Display for ReminderKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}|{}|{}|{}|{}",
+            self.channel,
+            self.number,
+            self.rule.key(),
+            self.act_by,
+            self.threshold
+        )
+    }
+}
+
+/// What the planner needs to know of the past: the keys already done.
+pub trait SentLog {
+    fn is_done(&self, key: &str) -> bool;
+}
+
+impl SentLog for HashSet<String> {
+    fn is_done(&self, key: &str) -> bool {
+        self.contains(key)
+    }
+}
+
+/// One due reminder for one obligation of one number.
+#[derive(Clone, Debug)]
+pub struct Alert<'c> {
+    pub number: &'c NumberEntry,
+    pub deadline: Deadline,
+    pub threshold: Threshold,
+    pub state: State,
+    pub grace_phase: Option<&'c GracePhase>,
+}
+
+impl Alert<'_> {
+    /// What the carrier does in the grace phase the number is in, if the user said.
+    pub fn grace_state(&self) -> Option<&str> {
+        self.grace_phase.and_then(|phase| phase.state.as_deref())
+    }
+}
+
+/// Everything one channel must carry out now.
+#[derive(Clone, Debug)]
+pub struct Delivery<'c> {
+    pub channel: Channel,
+    /// Most urgent first.
+    pub alerts: Vec<Alert<'c>>,
+    /// Every key to record once the channel has accepted the message: the alerts' own keys
+    /// and the less urgent thresholds they supersede.
+    pub marks: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan<'c> {
+    pub today: Date,
+    pub deliveries: Vec<Delivery<'c>>,
+}
+
+/// Plans the reminders due at `now` (in the user's zone).
+pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: &Zoned) -> Plan<'c> {
+    let today = now.date();
+    let global_recipients: &[String] = config
+        .email
+        .as_ref()
+        .map_or(&[], |email| email.to.as_slice());
+    let mut deliveries: Vec<Delivery<'c>> = Vec::new();
+    for number in &config.numbers {
+        let report = evaluate_number(config, number, today);
+        if report.state == State::Retired {
+            continue;
+        }
+        let leads = number.remind_before(&config.settings);
+        let mut channels = vec![Channel::Log];
+        if config.email.is_some() {
+            for address in global_recipients.iter().chain(&number.email) {
+                let channel = Channel::Email(address.clone());
+                if !channels.contains(&channel) {
+                    channels.push(channel);
+                }
+            }
+        }
+        for deadline in &report.deadlines {
+            for channel in &channels {
+                let Some((threshold, marks)) =
+                    due_threshold(channel, &report, deadline, leads, today, sent)
+                else {
+                    continue;
+                };
+                let delivery = match deliveries.iter_mut().find(|d| d.channel == *channel) {
+                    Some(delivery) => delivery,
+                    None => {
+                        deliveries.push(Delivery {
+                            channel: channel.clone(),
+                            alerts: Vec::new(),
+                            marks: Vec::new(),
+                        });
+                        let last = deliveries.len() - 1;
+                        &mut deliveries[last]
+                    }
+                };
+                delivery.alerts.push(Alert {
+                    number,
+                    deadline: deadline.clone(),
+                    threshold,
+                    state: report.state,
+                    grace_phase: report.grace_phase,
+                });
+                delivery.marks.extend(marks);
+            }
+        }
+    }
+    for delivery in &mut deliveries {
+        delivery.alerts.sort_by(|a, b| {
+            (a.deadline.local_act_by, &a.number.number, a.deadline.obligation.rule).cmp(&(
+                b.deadline.local_act_by,
+                &b.number.number,
+                b.deadline.obligation.rule,
+            ))
+        });
+    }
+    deliveries.sort_by(|a, b| a.channel.cmp(&b.channel));
+    Plan { today, deliveries }
+}
+
+/// The reminder due on `channel` for one obligation, with every key it settles; `None` when
+/// nothing new is due.
+fn due_threshold(
+    channel: &Channel,
+    report: &NumberReport<'_>,
+    deadline: &Deadline,
+    leads: &[Period],
+    today: Date,
+    sent: &impl SentLog,
+) -> Option<(Threshold, Vec<String>)> {
+    let number = &report.entry.number;
+    let key = |threshold| {
+        ReminderKey {
+            channel: channel.clone(),
+            number: number.clone(),
+            rule: deadline.obligation.rule,
+            act_by: deadline.obligation.act_by,
+            threshold,
+        }
+        .to_string()
+    };
+    // Lead thresholds whose window has opened and that are not yet done.
+    let open_leads: Vec<(Period, String)> = leads
+        .iter()
+        .filter(|lead| {
+            lead.before(deadline.local_act_by)
+                .is_none_or(|opens| today >= opens)
+        })
+        .map(|lead| (*lead, key(Threshold::Lead(*lead))))
+        .filter(|(_, key)| !sent.is_done(key))
+        .collect();
+    let most_urgent_lead = open_leads
+        .iter()
+        .map(|(lead, _)| *lead)
+        .max_by_key(|lead| lead.before(deadline.local_act_by));
+
+    let threshold = if today >= deadline.local_lost_on {
+        Threshold::Lost
+    } else if deadline.days_left < 0 {
+        Threshold::Grace(today)
+    } else {
+        Threshold::Lead(most_urgent_lead?)
+    };
+    let own_key = key(threshold);
+    if sent.is_done(&own_key) {
+        return None;
+    }
+    let superseded = open_leads
+        .into_iter()
+        .map(|(_, key)| key)
+        .filter(|key| *key != own_key);
+    let marks = std::iter::once(own_key.clone()).chain(superseded).collect();
+    Some((threshold, marks))
+}
+
+/// The next `check_at` tick strictly after `now`, in the user's zone. `None` only for a
+/// schedule that never fires again (croner gives up after searching years ahead).
+pub fn next_check(config: &Config, now: &Zoned) -> Option<Zoned> {
+    config
+        .settings
+        .check_at
+        .cron
+        .find_next_occurrence(now, false)
+        .ok()
+}
+
+/// Whether a scheduled check was missed: some tick fell after `last_check` and at or before
+/// `now`. With no record of any check, the first start counts as a missed check.
+pub fn missed_check(config: &Config, last_check: Option<&Zoned>, now: &Zoned) -> bool {
+    let Some(last_check) = last_check else {
+        return true;
+    };
+    next_check(config, last_check).is_some_and(|tick| tick <= *now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ReadContext, SourceFile, model::Zone};
+    use jiff::civil::date;
+    use jiff::tz::TimeZone;
+
+    fn config(text: &str) -> Config {
+        let context = ReadContext {
+            system_zone: Zone {
+                name: "UTC".into(),
+                tz: TimeZone::UTC,
+            },
+            today: date(2026, 11, 23),
+        };
+        let file = SourceFile::new("test.toml".into(), text.to_owned());
+        let table = toml::de::DeTable::parse(&file.text).unwrap();
+        let documents = [crate::config::read::Document {
+            file: &file,
+            table: &table,
+            is_main: true,
+        }];
+        let mut diagnostics = crate::config::Diagnostics::default();
+        let config = crate::config::read::read_config(&documents, &context, &mut diagnostics);
+        assert!(!diagnostics.has_errors(), "{diagnostics}");
+        config.unwrap()
+    }
+
+    const CONFIG: &str = r#"
+[settings]
+timezone = "UTC"
+remind_before = ["7d", "3d", "0d"]
+[email]
+from = "numkeep <alerts@example.org>"
+to = ["me@example.org"]
+smtp = { host = "127.0.0.1", tls = "none" }
+[carriers.prepaid]
+topup_valid_for = "30d"
+grace = "3d"
+[[number]]
+number = "+965 5123 4567"
+carrier = "prepaid"
+last_topup = 2026-11-01
+email = ["alice@example.org"]
+[[number]]
+number = "+44 7700 900123"
+carrier = "prepaid"
+last_topup = 2026-11-01
+status = "retired"
+"#;
+
+    fn at(day: Date) -> Zoned {
+        day.at(9, 0, 0, 0).to_zoned(TimeZone::UTC).unwrap()
+    }
+
+    /// Runs the planner day by day, marking everything as delivered, and returns for each
+    /// day the thresholds sent on the `mailto:me@example.org` channel.
+    fn simulate(config: &Config, days: &[Date]) -> Vec<(Date, Vec<Threshold>)> {
+        let mut sent = HashSet::new();
+        let mut log = Vec::new();
+        for day in days {
+            let plan = plan(config, &sent, &at(*day));
+            let mut thresholds = Vec::new();
+            for delivery in &plan.deliveries {
+                if delivery.channel == Channel::Email("me@example.org".into()) {
+                    thresholds.extend(delivery.alerts.iter().map(|alert| alert.threshold));
+                }
+                sent.extend(delivery.marks.iter().cloned());
+            }
+            log.push((*day, thresholds));
+        }
+        log
+    }
+
+    fn days(from: Date, to: Date) -> Vec<Date> {
+        from.series(jiff::Span::new().days(1))
+            .take_while(|day| *day <= to)
+            .collect()
+    }
+
+    #[test]
+    fn every_day_sends_each_threshold_once_then_nags_in_grace_then_final() {
+        // Act-by 2026-11-30, grace 3 days, lost on 2026-12-04.
+        let config = config(CONFIG);
+        let log = simulate(&config, &days(date(2026, 11, 20), date(2026, 12, 8)));
+        let sent: Vec<(Date, Vec<Threshold>)> =
+            log.into_iter().filter(|(_, t)| !t.is_empty()).collect();
+        assert_eq!(
+            sent,
+            vec![
+                (date(2026, 11, 23), vec![Threshold::Lead(Period::days(7))]),
+                (date(2026, 11, 27), vec![Threshold::Lead(Period::days(3))]),
+                (date(2026, 11, 30), vec![Threshold::Lead(Period::days(0))]),
+                (date(2026, 12, 1), vec![Threshold::Grace(date(2026, 12, 1))]),
+                (date(2026, 12, 2), vec![Threshold::Grace(date(2026, 12, 2))]),
+                (date(2026, 12, 3), vec![Threshold::Grace(date(2026, 12, 3))]),
+                (date(2026, 12, 4), vec![Threshold::Lost]),
+            ]
+        );
+    }
+
+    #[test]
+    fn catch_up_after_days_off_sends_only_the_most_urgent() {
+        let config = config(CONFIG);
+        // Off from 20 Nov to 29 Nov: the 7d and 3d windows are open, only 3d is sent.
+        let log = simulate(&config, &[date(2026, 11, 20), date(2026, 11, 29), date(2026, 11, 30)]);
+        assert_eq!(log[1].1, vec![Threshold::Lead(Period::days(3))]);
+        assert_eq!(log[2].1, vec![Threshold::Lead(Period::days(0))]);
+        // Off for ten days into grace: one grace nag, leads are settled with it.
+        let log = simulate(&config, &[date(2026, 11, 20), date(2026, 12, 2), date(2026, 12, 2)]);
+        assert_eq!(log[1].1, vec![Threshold::Grace(date(2026, 12, 2))]);
+        assert!(log[2].1.is_empty(), "nothing twice on the same day");
+    }
+
+    #[test]
+    fn renewing_rearms_thresholds() {
+        let before = config(CONFIG);
+        let mut sent = HashSet::new();
+        for delivery in plan(&before, &sent, &at(date(2026, 11, 29))).deliveries {
+            sent.extend(delivery.marks);
+        }
+        // Topped up again on 29 Nov: act-by moves to 28 Dec, and the 7d reminder is due
+        // again when its new window opens.
+        let after = config(&CONFIG.replacen("last_topup = 2026-11-01", "last_topup = 2026-11-29", 1));
+        assert!(plan(&after, &sent, &at(date(2026, 11, 29))).deliveries.is_empty());
+        let plan = plan(&after, &sent, &at(date(2026, 12, 21)));
+        let thresholds: Vec<Threshold> = plan.deliveries[0].alerts.iter().map(|a| a.threshold).collect();
+        assert_eq!(thresholds, vec![Threshold::Lead(Period::days(7))]);
+    }
+
+    #[test]
+    fn recipients_get_their_own_digest_and_retired_numbers_stay_silent() {
+        let config = config(CONFIG);
+        let plan = plan(&config, &HashSet::new(), &at(date(2026, 11, 29)));
+        let channels: Vec<String> = plan.deliveries.iter().map(|d| d.channel.to_string()).collect();
+        assert_eq!(channels, ["log", "mailto:alice@example.org", "mailto:me@example.org"]);
+        for delivery in &plan.deliveries {
+            assert!(delivery.alerts.iter().all(|a| a.number.number == "+96551234567"));
+        }
+    }
+
+    #[test]
+    fn a_failed_channel_stays_due_while_others_are_done() {
+        let config = config(CONFIG);
+        let now = at(date(2026, 11, 29));
+        let mut sent = HashSet::new();
+        for delivery in plan(&config, &sent, &now).deliveries {
+            if delivery.channel != Channel::Email("alice@example.org".into()) {
+                sent.extend(delivery.marks);
+            }
+        }
+        let again = plan(&config, &sent, &now);
+        let channels: Vec<String> = again.deliveries.iter().map(|d| d.channel.to_string()).collect();
+        assert_eq!(channels, ["mailto:alice@example.org"]);
+    }
+
+    #[test]
+    fn schedule_and_catch_up() {
+        let config = config(CONFIG);
+        let now = at(date(2026, 11, 23)).with().hour(10).build().unwrap();
+        assert_eq!(
+            next_check(&config, &now).unwrap().to_string(),
+            "2026-11-24T09:00:00+00:00[UTC]"
+        );
+        let yesterday_check = at(date(2026, 11, 22));
+        assert!(missed_check(&config, Some(&yesterday_check), &now));
+        let this_morning = at(date(2026, 11, 23));
+        assert!(!missed_check(&config, Some(&this_morning), &now));
+        assert!(missed_check(&config, None, &now));
+    }
+}

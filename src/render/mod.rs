@@ -1,0 +1,5 @@
+//! Pure rendering of what the core computed: status tables, JSON, reminder messages.
+
+pub mod digest;
+pub mod status;
+pub mod words;

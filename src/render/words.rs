@@ -1,0 +1,217 @@
+//! The words users read, in English and Simplified Chinese: states, actions, reasons, dates.
+//! Both languages are written by hand; Chinese follows how users of 保号 talk about it.
+
+use jiff::civil::{Date, Weekday};
+
+use crate::config::model::{Language, UseEvery};
+use crate::config::period::{Period, Unit};
+use crate::engine::deadline::{Action, Obligation, Why};
+use crate::engine::status::State;
+
+pub fn period(language: Language, period: Period) -> String {
+    let count = period.count;
+    match language {
+        Language::English => {
+            let unit = match (period.unit, count) {
+                (Unit::Day, 1) => "day",
+                (Unit::Day, _) => "days",
+                (Unit::Week, 1) => "week",
+                (Unit::Week, _) => "weeks",
+                (Unit::Month, 1) => "month",
+                (Unit::Month, _) => "months",
+                (Unit::Year, 1) => "year",
+                (Unit::Year, _) => "years",
+            };
+            format!("{count} {unit}")
+        }
+        Language::SimplifiedChinese => {
+            let unit = match period.unit {
+                Unit::Day => "天",
+                Unit::Week => "周",
+                Unit::Month => "个月",
+                Unit::Year => "年",
+            };
+            format!("{count}{unit}")
+        }
+    }
+}
+
+fn weekday(language: Language, day: Weekday) -> &'static str {
+    let index = day.to_monday_zero_offset() as usize;
+    match language {
+        Language::English => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][index],
+        Language::SimplifiedChinese => ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][index],
+    }
+}
+
+/// `Mon 2026-11-30` / `2026-11-30（周一）`.
+pub fn date_with_weekday(language: Language, date: Date) -> String {
+    match language {
+        Language::English => format!("{} {date}", weekday(language, date.weekday())),
+        Language::SimplifiedChinese => format!("{date}（{}）", weekday(language, date.weekday())),
+    }
+}
+
+pub fn state(language: Language, state: State) -> &'static str {
+    match language {
+        Language::English => state.key(),
+        Language::SimplifiedChinese => match state {
+            State::Ok => "正常",
+            State::Due => "待处理",
+            State::Grace => "宽限期",
+            State::Lost => "已失效",
+            State::Paused => "停机保号",
+            State::Retired => "已弃用",
+        },
+    }
+}
+
+/// What to do, as an instruction: "top up", "add balance for the fee on 2027-04-01".
+pub fn action(language: Language, obligation: &Obligation) -> String {
+    let english = language == Language::English;
+    match (obligation.action(), &obligation.why) {
+        (Action::AddBalance, Why::Fee { first_unpaid, .. }) => {
+            if english {
+                format!("add balance for the fee on {first_unpaid}")
+            } else {
+                format!("充值余额，以支付 {first_unpaid} 的月租")
+            }
+        }
+        (action, _) => match (action, english) {
+            (Action::TopUp, true) => "top up".into(),
+            (Action::TopUp, false) => "充值".into(),
+            (Action::Use, true) => "use it (a call, SMS or data)".into(),
+            (Action::Use, false) => "使用一次（打电话、发短信或用流量）".into(),
+            (Action::AddBalance, true) => "add balance".into(),
+            (Action::AddBalance, false) => "充值余额".into(),
+            (Action::Resume, true) => "resume the pause".into(),
+            (Action::Resume, false) => "恢复服务（结束停机保号）".into(),
+            (Action::Renew, true) => "renew the plan".into(),
+            (Action::Renew, false) => "续订套餐".into(),
+        },
+    }
+}
+
+/// The rule and the recorded date it counts from.
+pub fn why(language: Language, why: &Why) -> String {
+    let english = language == Language::English;
+    match why {
+        Why::ToppedUp {
+            on,
+            amount,
+            valid_for,
+        } => {
+            let valid = period(language, *valid_for);
+            match (amount, english) {
+                (None, true) => format!("topped up {on}, valid {}", compact(*valid_for)),
+                (Some(amount), true) => {
+                    format!("topped up {amount} on {on}, valid {}", compact(*valid_for))
+                }
+                (None, false) => format!("{on} 充值，有效期{valid}"),
+                (Some(amount), false) => format!("{on} 充值 {amount}，有效期{valid}"),
+            }
+        }
+        Why::Used {
+            last,
+            by_topup,
+            every,
+        } => match (every, english) {
+            (UseEvery::Period(every), true) => {
+                let what = if *by_topup { "last top-up (counts as use)" } else { "last used" };
+                format!("{what} {last}, use every {}", compact(*every))
+            }
+            (UseEvery::CalendarMonth, true) => {
+                let what = if *by_topup { "last top-up (counts as use)" } else { "last used" };
+                format!("{what} {last}, some use needed every calendar month")
+            }
+            (UseEvery::Period(every), false) => {
+                let what = if *by_topup { "上次充值（算作使用）" } else { "上次使用" };
+                format!("{what} {last}，每{}内至少使用一次", period(language, *every))
+            }
+            (UseEvery::CalendarMonth, false) => {
+                let what = if *by_topup { "上次充值（算作使用）" } else { "上次使用" };
+                format!("{what} {last}，每个自然月都要使用")
+            }
+        },
+        Why::Fee {
+            balance,
+            read_on,
+            fee,
+            every,
+            charges_paid,
+            first_unpaid,
+        } => {
+            if english {
+                let charges = if *charges_paid == 1 { "charge" } else { "charges" };
+                format!(
+                    "balance {balance} on {read_on} pays {charges_paid} {charges} of {fee} every {}; first unpaid charge {first_unpaid}",
+                    compact(*every)
+                )
+            } else {
+                format!(
+                    "{read_on} 余额 {balance}，够扣 {charges_paid} 次（每{}扣 {fee}）；{first_unpaid} 的扣费将无法支付",
+                    period(language, *every)
+                )
+            }
+        }
+        Why::ValidUntil { date } => {
+            if english {
+                format!("valid until {date}")
+            } else {
+                format!("有效期至 {date}")
+            }
+        }
+        Why::Paused { since, max } => {
+            if english {
+                format!("paused since {since}, a pause lasts at most {}", compact(*max))
+            } else {
+                format!("{since} 起停机保号，最长{}", period(language, *max))
+            }
+        }
+    }
+}
+
+/// The config spelling (`90d`), which users recognise from their own file.
+fn compact(period: Period) -> String {
+    period.to_string()
+}
+
+/// Display width in terminal columns: CJK characters take two.
+pub fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|character| match character as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn dates_carry_their_weekday() {
+        assert_eq!(date_with_weekday(Language::English, date(2026, 11, 30)), "Mon 2026-11-30");
+        assert_eq!(
+            date_with_weekday(Language::SimplifiedChinese, date(2026, 11, 29)),
+            "2026-11-29（周日）"
+        );
+    }
+
+    #[test]
+    fn periods_in_words() {
+        assert_eq!(period(Language::English, Period::days(1)), "1 day");
+        assert_eq!(period(Language::English, Period::months(6)), "6 months");
+        assert_eq!(period(Language::SimplifiedChinese, Period::months(6)), "6个月");
+    }
+
+    #[test]
+    fn widths_count_cjk_double() {
+        assert_eq!(display_width("due"), 3);
+        assert_eq!(display_width("宽限期"), 6);
+        assert_eq!(display_width("周一 x"), 6);
+    }
+}

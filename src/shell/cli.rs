@@ -1,0 +1,336 @@
+//! Command-line entry: parses arguments, loads the config and runs one command.
+//! Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
+
+use std::fmt;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+
+use crate::config::edit::{EditError, Renewal, apply_renewal};
+use crate::config::model::{Config, TopupValidity};
+use crate::config::money::parse_money;
+use crate::config::phone::normalize_number;
+use crate::config::{self, Diagnostics, Loaded, ReadContext};
+use crate::engine::status::{evaluate, evaluate_number};
+use crate::render;
+
+use super::clock;
+use super::files::write_atomically;
+
+const DEFAULT_CONFIG_PATH: &str = "/etc/numkeep/config.toml";
+
+#[derive(Parser, Debug)]
+#[command(name = "numkeep", version, about = "Keeps phone numbers from being lost")]
+struct Cli {
+    /// The config file [default: $NUMKEEP_CONFIG, else /etc/numkeep/config.toml]
+    #[arg(long, global = true, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the daemon: check at every `check_at` tick and send due reminders
+    Run {
+        /// One check now, then exit (exit 1 if some reminder could not be delivered)
+        #[arg(long)]
+        once: bool,
+        /// Evaluate as if now were DATE or DATETIME (with --once)
+        #[arg(long, value_name = "WHEN", requires = "once")]
+        at: Option<String>,
+    },
+    /// Validate the config; exit 0 when valid, 2 when not
+    Check,
+    /// Show every number: act-by date, days left, state, next action, why
+    Status {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+        /// Evaluate as if today were DATE (or DATETIME)
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// Record a top-up, a use or a new balance, rewriting the config in place
+    Renew {
+        /// The number, in international form (+965 5123 4567)
+        number: String,
+        /// Record a top-up (with its amount when validity depends on it)
+        #[arg(long, value_name = "AMOUNT", num_args = 0..=1)]
+        topup: Option<Option<String>>,
+        /// Record a use (call, SMS, data)
+        #[arg(long)]
+        used: bool,
+        /// Record the balance read today (or --on)
+        #[arg(long, value_name = "AMOUNT")]
+        balance: Option<String>,
+        /// The day it happened [default: today]
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+    },
+    /// Send a test message through every configured channel and report what happened
+    TestAlert {
+        /// Evaluate as if now were DATE or DATETIME
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+}
+
+/// Why a command failed, and so which exit code it gets.
+#[derive(Debug)]
+pub enum Failure {
+    /// Invalid config: every problem, one per line (exit 2).
+    Config(Diagnostics),
+    /// Bad arguments (exit 2).
+    Usage(String),
+    /// Something at run time: a mail server, a file (exit 1).
+    Runtime(String),
+    /// Already reported; only the exit code remains.
+    Reported(u8),
+}
+
+impl Failure {
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Config(_) | Failure::Usage(_) => 2,
+            Failure::Runtime(_) => 1,
+            Failure::Reported(code) => *code,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Config(diagnostics) => write!(f, "{}", diagnostics.to_string().trim_end()),
+            Failure::Usage(message) | Failure::Runtime(message) => {
+                write!(f, "numkeep: error: {message}")
+            }
+            Failure::Reported(_) => Ok(()),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    super::logging::init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let text = failure.to_string();
+            if !text.is_empty() {
+                eprintln!("{text}");
+            }
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let config_path = config_path(cli.config);
+    match cli.command {
+        Command::Check => check(&config_path),
+        Command::Status { json, at } => status(&config_path, json, at.as_deref()),
+        Command::Renew {
+            number,
+            topup,
+            used,
+            balance,
+            on,
+        } => renew(&config_path, &number, topup, used, balance, on.as_deref()),
+        Command::Run { once: true, at } => super::daemon::run_once(&config_path, at.as_deref()),
+        Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
+        Command::TestAlert { at } => super::daemon::test_alert(&config_path, at.as_deref()),
+    }
+}
+
+fn config_path(flag: Option<PathBuf>) -> PathBuf {
+    flag.or_else(|| std::env::var_os("NUMKEEP_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH))
+}
+
+/// Loads the config, printing its warnings to stderr. `at` pins the day used to judge
+/// stale rule sources.
+pub fn load_config(path: &Path, at: Option<&str>) -> Result<Loaded, Failure> {
+    let system_zone = clock::system_zone();
+    let today = clock::now_in(&system_zone.tz, at)
+        .map_err(Failure::Usage)?
+        .date();
+    let context = ReadContext { system_zone, today };
+    let loaded = config::load(path, &context).map_err(Failure::Config)?;
+    print_warnings(&loaded);
+    Ok(loaded)
+}
+
+fn print_warnings(loaded: &Loaded) {
+    let mut stderr = std::io::stderr().lock();
+    for warning in &loaded.warnings {
+        let _ = writeln!(stderr, "{warning}");
+    }
+}
+
+fn today(config: &Config, at: Option<&str>) -> Result<Date, Failure> {
+    Ok(clock::now_in(&config.settings.timezone.tz, at)
+        .map_err(Failure::Usage)?
+        .date())
+}
+
+fn check(path: &Path) -> Result<(), Failure> {
+    let loaded = load_config(path, None)?;
+    let config = &loaded.config;
+    println!(
+        "{}: ok ({} numbers, {} carriers, {} files)",
+        path.display(),
+        config.numbers.len(),
+        config.carriers.len(),
+        loaded.files.len()
+    );
+    Ok(())
+}
+
+fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
+    let loaded = load_config(path, at)?;
+    let config = &loaded.config;
+    let today = today(config, at)?;
+    let reports = evaluate(config, today);
+    let language = config.settings.language;
+    let text = if json {
+        render::status::json(&reports, language)
+    } else {
+        render::status::table(&reports, language, today)
+    };
+    write_stdout(&text)
+}
+
+fn write_stdout(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        // A closed pipe (`numkeep status | head`) is not an error worth reporting.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::Runtime(format!("cannot write output: {error}"))),
+    }
+}
+
+fn parse_amount(flag: &str, text: &str) -> Result<Decimal, Failure> {
+    parse_money(text).map_err(|message| Failure::Usage(format!("{flag}: {message}")))
+}
+
+fn renew(
+    path: &Path,
+    number: &str,
+    topup: Option<Option<String>>,
+    used: bool,
+    balance: Option<String>,
+    on: Option<&str>,
+) -> Result<(), Failure> {
+    let number = normalize_number(number).map_err(Failure::Usage)?;
+    if topup.is_none() && !used && balance.is_none() {
+        return Err(Failure::Usage(
+            "say what happened: --topup [AMOUNT], --used or --balance AMOUNT".into(),
+        ));
+    }
+    let loaded = load_config(path, on)?;
+    let config = &loaded.config;
+    let entry = config
+        .numbers
+        .iter()
+        .find(|entry| entry.number == number)
+        .ok_or_else(|| Failure::Usage(format!("{number} is not in {}", path.display())))?;
+    let on = match on {
+        Some(text) => text
+            .parse::<Date>()
+            .map_err(|_| Failure::Usage(format!("--on {text:?}: write a date like 2026-11-23")))?,
+        None => today(config, None)?,
+    };
+    let topup = match topup {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(amount)) => Some(Some(parse_amount("--topup", &amount)?)),
+    };
+    let rules = entry.effective_rules();
+    if let (Some(None), Some(TopupValidity::ByAmount(_))) = (&topup, rules.topup_valid_for) {
+        return Err(Failure::Usage(format!(
+            "{number}: its top-up validity depends on the amount: give it, as in --topup 5.000"
+        )));
+    }
+    let balance = balance
+        .map(|amount| parse_amount("--balance", &amount))
+        .transpose()?;
+    // Keep the billing day: write the next charge on or after the new balance date, stepped
+    // from the old anchor, rather than letting it default to the new date + the fee period.
+    let next_charge = match (balance, rules.fee) {
+        (Some(_), Some(fee)) => entry
+            .next_charge
+            .or_else(|| entry.balance.and_then(|old| fee.every.after(old.on)))
+            .and_then(|anchor| {
+                (0..=100_000)
+                    .filter_map(|step| fee.every.after_times(anchor, step))
+                    .find(|charge| *charge >= on)
+            }),
+        _ => None,
+    };
+    let renewal = Renewal {
+        on,
+        topup,
+        used,
+        balance,
+        next_charge,
+    };
+    let file = entry.location.path.clone();
+    let original = std::fs::read_to_string(&file)
+        .map_err(|error| Failure::Runtime(format!("cannot read {}: {error}", file.display())))?;
+    let edited = apply_renewal(&original, &number, &renewal).map_err(|error| match error {
+        EditError::Unparsable => Failure::Runtime(format!("cannot parse {}", file.display())),
+        EditError::NumberNotFound => Failure::Usage(format!(
+            "{number} is written in {} in a form `renew` cannot edit (it must be a [[number]] table)",
+            file.display()
+        )),
+    })?;
+    // Validate the whole config as it would be after the edit, before touching the file.
+    let context = ReadContext {
+        system_zone: clock::system_zone(),
+        today: on,
+    };
+    let renewed = config::load_with(path, &context, |candidate| {
+        if candidate == file {
+            Ok(edited.clone())
+        } else {
+            std::fs::read_to_string(candidate)
+        }
+    })
+    .map_err(|diagnostics| {
+        eprintln!("numkeep: the config would be invalid after this change; nothing was written:");
+        Failure::Config(diagnostics)
+    })?;
+    write_atomically(&file, edited.as_bytes())
+        .map_err(|error| Failure::Runtime(format!("cannot write {}: {error}", file.display())))?;
+
+    let renewed_config = &renewed.config;
+    let today = today(renewed_config, None)?.max(on);
+    if let Some(entry) = renewed_config.numbers.iter().find(|entry| entry.number == number) {
+        let report = evaluate_number(renewed_config, entry, today);
+        let language = renewed_config.settings.language;
+        match report.most_urgent() {
+            Some(deadline) => println!(
+                "{number}: recorded in {}; next: {} by {} ({} days left)",
+                file.display(),
+                render::words::action(language, &deadline.obligation),
+                render::words::date_with_weekday(language, deadline.local_act_by),
+                deadline.days_left,
+            ),
+            None => println!("{number}: recorded in {}", file.display()),
+        }
+    }
+    Ok(())
+}
+
+/// The user's zone for a loaded config (used by the daemon to compute "now").
+pub fn user_zone(config: &Config) -> &TimeZone {
+    &config.settings.timezone.tz
+}

@@ -1,0 +1,74 @@
+//! The one place that reads the wall clock and the system time zone, and parses `--at`.
+
+use jiff::civil::{Date, DateTime};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
+
+use crate::config::model::Zone;
+
+/// The system's zone (from `TZ` or `/etc/localtime`), else UTC.
+pub fn system_zone() -> Zone {
+    match TimeZone::try_system() {
+        Ok(tz) => Zone {
+            name: tz.iana_name().unwrap_or("system").to_owned(),
+            tz,
+        },
+        Err(_) => Zone {
+            name: "UTC".to_owned(),
+            tz: TimeZone::UTC,
+        },
+    }
+}
+
+/// "Now": the `--at` value if given (evaluated in `zone`), else the wall clock.
+pub fn now_in(zone: &TimeZone, at: Option<&str>) -> Result<Zoned, String> {
+    match at {
+        Some(text) => parse_at(text, zone),
+        None => Ok(Timestamp::now().to_zoned(zone.clone())),
+    }
+}
+
+/// Accepts `2026-11-23` (start of that day), `2026-11-23T09:00` (a civil time in `zone`) or
+/// an RFC 3339 instant (`2026-11-23T09:00:00+03:00`, `…Z`).
+pub fn parse_at(text: &str, zone: &TimeZone) -> Result<Zoned, String> {
+    let text = text.trim();
+    if let Ok(instant) = text.parse::<Timestamp>() {
+        return Ok(instant.to_zoned(zone.clone()));
+    }
+    if let Ok(datetime) = text.parse::<DateTime>()
+        && text.contains('T')
+    {
+        return datetime
+            .to_zoned(zone.clone())
+            .map_err(|error| format!("invalid --at {text:?}: {error}"));
+    }
+    if let Ok(date) = text.parse::<Date>() {
+        return date
+            .to_zoned(zone.clone())
+            .map_err(|error| format!("invalid --at {text:?}: {error}"));
+    }
+    Err(format!(
+        "invalid --at {text:?}: use a date (2026-11-23), a local time (2026-11-23T09:00) or RFC 3339 (2026-11-23T09:00:00+03:00)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn at_accepts_dates_local_times_and_instants() {
+        let zone = TimeZone::get("Asia/Kuwait").unwrap();
+        let cases = [
+            ("2026-11-23", "2026-11-23T00:00:00+03:00[Asia/Kuwait]"),
+            ("2026-11-23T09:00", "2026-11-23T09:00:00+03:00[Asia/Kuwait]"),
+            ("2026-11-23T09:00:00Z", "2026-11-23T12:00:00+03:00[Asia/Kuwait]"),
+            ("2026-11-23T09:00:00-05:00", "2026-11-23T17:00:00+03:00[Asia/Kuwait]"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_at(text, &zone).unwrap().to_string(), expected, "{text}");
+        }
+        assert!(parse_at("tomorrow", &zone).is_err());
+        assert!(parse_at("2026-02-30", &zone).is_err());
+    }
+}

@@ -1,0 +1,552 @@
+//! `numkeep run`, `run --once` and `test-alert`: carries out the core's plan on the log and
+//! email channels, records what was delivered, and (for `run`) sleeps until the next tick.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jiff::{Timestamp, Zoned};
+use tokio::signal::unix::{SignalKind, signal};
+
+use crate::config::Loaded;
+use crate::config::model::Config;
+use crate::engine::plan::{Alert, Channel, Delivery, Threshold, missed_check, next_check, plan};
+use crate::engine::status::{State, evaluate};
+use crate::render;
+
+use super::cli::{Failure, load_config};
+use super::clock;
+use super::mail::{Mailer, SendError};
+use super::store::{Pending, Store, state_directory};
+use super::systemd;
+
+/// The longest single sleep: the monotonic clock does not see wall-clock steps or suspend,
+/// so the daemon wakes this often to look at the wall clock again.
+const MAX_SLEEP: Duration = Duration::from_secs(5 * 60);
+/// Retry delays after failed sends: 1, 2, 4, … minutes, at most an hour.
+const FIRST_RETRY: Duration = Duration::from_secs(60);
+const LONGEST_RETRY: Duration = Duration::from_secs(60 * 60);
+
+/// What one pass of deliveries did.
+#[derive(Debug, Default)]
+struct Outcome {
+    logged: usize,
+    emailed: usize,
+    failed: Vec<(Channel, SendError)>,
+}
+
+/// Which channels a pass handles.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// A scheduled (or catch-up, or `--once`) check: every channel.
+    Check,
+    /// Between checks: only channels whose failed send is due for a retry.
+    Retry,
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Runtime(format!("cannot start the async runtime: {error}")))
+}
+
+fn open_store(config: &Config) -> Result<Store, Failure> {
+    let dir = state_directory(config.settings.state_dir.as_deref()).ok_or_else(|| {
+        Failure::Runtime(
+            "no state directory: set settings.state_dir, STATE_DIRECTORY, XDG_STATE_HOME or HOME".into(),
+        )
+    })?;
+    Store::open(&dir).map_err(|error| Failure::Runtime(error.to_string()))
+}
+
+/// The mailer for the config, or the reason email cannot work (reported per channel).
+fn mailer_for(config: &Config) -> Option<Result<Mailer, String>> {
+    config.email.as_ref().map(Mailer::new)
+}
+
+pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
+    let loaded = load_config(path, at)?;
+    let config = &loaded.config;
+    let now = clock::now_in(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
+    let mut store = open_store(config)?;
+    let mailer = mailer_for(config);
+    let outcome = runtime()?.block_on(deliver(config, &mut store, mailer.as_ref(), &now, Pass::Check))?;
+    store.last_check = Some(now.timestamp());
+    save(&mut store, &now)?;
+    tracing::info!(
+        logged = outcome.logged,
+        emailed = outcome.emailed,
+        pending = outcome.failed.len(),
+        "check done"
+    );
+    if outcome.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Runtime(format!(
+            "{} message(s) could not be delivered and stay pending; they are retried at the next check",
+            outcome.failed.len()
+        )))
+    }
+}
+
+fn save(store: &mut Store, now: &Zoned) -> Result<(), Failure> {
+    store
+        .save(now.date())
+        .map_err(|error| Failure::Runtime(error.to_string()))
+}
+
+/// Delivers everything the plan says is due. Each channel's reminders are recorded as done
+/// only after the channel accepted them, and the state is saved at once, so a crash at any
+/// instant loses nothing (at worst one message is sent again).
+async fn deliver(
+    config: &Config,
+    store: &mut Store,
+    mailer: Option<&Result<Mailer, String>>,
+    now: &Zoned,
+    pass: Pass,
+) -> Result<Outcome, Failure> {
+    let plan = plan(config, &store.done, now);
+    let mut outcome = Outcome::default();
+    for delivery in plan.deliveries {
+        let channel_key = delivery.channel.to_string();
+        if pass == Pass::Retry {
+            let due = store.pending.get(&channel_key).is_some_and(|pending| {
+                pending.next_attempt.is_none_or(|at| at <= now.timestamp())
+            });
+            if !due {
+                continue;
+            }
+        }
+        let result = match &delivery.channel {
+            Channel::Log => {
+                log_alerts(&delivery);
+                outcome.logged += delivery.alerts.len();
+                Ok(())
+            }
+            Channel::Email(address) => {
+                let result = send_digest(config, mailer, address, &delivery, plan.today).await;
+                if result.is_ok() {
+                    outcome.emailed += 1;
+                }
+                result
+            }
+        };
+        match result {
+            Ok(()) => {
+                store.done.extend(delivery.marks);
+                store.pending.remove(&channel_key);
+            }
+            Err(error) => {
+                let pending = store.pending.entry(channel_key).or_default();
+                pending.attempts = pending.attempts.saturating_add(1);
+                pending.last_error = error.to_string();
+                pending.next_attempt = now.timestamp().checked_add(retry_delay(pending.attempts)).ok();
+                tracing::error!(channel = %delivery.channel, attempts = pending.attempts, error = %error, "reminder not delivered; it stays pending");
+                outcome.failed.push((delivery.channel.clone(), error));
+            }
+        }
+        save(store, now)?;
+    }
+    // A channel that has nothing due any more (renewed, retired) is no longer pending.
+    if pass == Pass::Check {
+        let still_due: HashSet<String> = plan_channels(config, store, now);
+        store.pending.retain(|channel, _| still_due.contains(channel));
+    }
+    Ok(outcome)
+}
+
+fn plan_channels(config: &Config, store: &Store, now: &Zoned) -> HashSet<String> {
+    plan(config, &store.done, now)
+        .deliveries
+        .iter()
+        .map(|delivery| delivery.channel.to_string())
+        .collect()
+}
+
+fn retry_delay(attempts: u32) -> Duration {
+    let factor = 1u32 << attempts.saturating_sub(1).min(6);
+    (FIRST_RETRY * factor).min(LONGEST_RETRY)
+}
+
+async fn send_digest(
+    config: &Config,
+    mailer: Option<&Result<Mailer, String>>,
+    address: &str,
+    delivery: &Delivery<'_>,
+    today: jiff::civil::Date,
+) -> Result<(), SendError> {
+    let mailer = match mailer {
+        Some(Ok(mailer)) => mailer,
+        Some(Err(reason)) => {
+            return Err(SendError {
+                message: reason.clone(),
+                hint: None,
+                permanent: false,
+            });
+        }
+        None => {
+            return Err(SendError {
+                message: "no [email] section in the config".into(),
+                hint: None,
+                permanent: true,
+            });
+        }
+    };
+    let message = render::digest::message(config.settings.language, &delivery.alerts, today);
+    mailer.send(address, &message.subject, message.body).await
+}
+
+/// Every alert as one structured event: warn when due, error in grace or lost.
+fn log_alerts(delivery: &Delivery<'_>) {
+    for alert in &delivery.alerts {
+        log_alert(alert);
+    }
+}
+
+fn log_alert(alert: &Alert<'_>) {
+    let number = alert.number;
+    let deadline = &alert.deadline;
+    let obligation = &deadline.obligation;
+    let carrier = number.carrier_id().unwrap_or("-");
+    let label: String = number
+        .label
+        .as_deref()
+        .unwrap_or("")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let action = obligation.action().key();
+    let act_by = obligation.act_by.to_string();
+    let lost_on = obligation.lost_on.to_string();
+    let why = render::words::why(crate::config::model::Language::English, &obligation.why);
+    let days_left = deadline.days_left;
+    let todo = render::words::action(crate::config::model::Language::English, obligation);
+    let local_act_by = deadline.local_act_by;
+    let number = number.number.as_str();
+    match alert.threshold {
+        Threshold::Lead(lead) => tracing::warn!(
+            number, carrier, act_by, days_left, action, lost_on, label, why, lead = %lead,
+            "{number}: {todo} by {local_act_by} ({days_left} days left)"
+        ),
+        Threshold::Grace(_) => tracing::error!(
+            number, carrier, act_by, days_left, action, lost_on, label, why,
+            "{number}: past its act-by date {local_act_by}, in grace: {todo} now; lost on {lost_on}"
+        ),
+        Threshold::Lost => tracing::error!(
+            number, carrier, act_by, days_left, action, lost_on, label, why,
+            "{number}: lost on {lost_on} (final notice)"
+        ),
+    }
+}
+
+/// `numkeep test-alert`: one test message through every channel, with the outcome of each.
+pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
+    let loaded = load_config(path, at)?;
+    let config = &loaded.config;
+    let now = clock::now_in(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
+    tracing::warn!(test = true, "numkeep test alert: the log channel works");
+    println!("log: ok (a warning was written to the log)");
+    let Some(email) = &config.email else {
+        println!("email: not configured; alerts go to the log only");
+        return Ok(());
+    };
+    let mailer = match Mailer::new(email) {
+        Ok(mailer) => mailer,
+        Err(reason) => {
+            println!("email: failed: {reason}");
+            return Err(Failure::Reported(1));
+        }
+    };
+    let mut recipients: Vec<&String> = email.to.iter().collect();
+    for number in &config.numbers {
+        for address in &number.email {
+            if !recipients.contains(&address) {
+                recipients.push(address);
+            }
+        }
+    }
+    let body = test_message_body(config, &now);
+    let runtime = runtime()?;
+    let mut failures = 0;
+    for address in recipients {
+        let result = runtime.block_on(mailer.send(address, "numkeep test message", body.clone()));
+        match result {
+            Ok(()) => println!("email to {address} via {}: ok (accepted by the server)", mailer.description),
+            Err(error) => {
+                failures += 1;
+                println!("email to {address} via {}: failed: {}", mailer.description, error.message);
+                if let Some(hint) = error.hint {
+                    println!("  hint: {hint}");
+                }
+            }
+        }
+    }
+    if failures == 0 { Ok(()) } else { Err(Failure::Reported(1)) }
+}
+
+fn test_message_body(config: &Config, now: &Zoned) -> String {
+    let reports = evaluate(config, now.date());
+    let mut body = format!(
+        "This is a test message from numkeep, sent {}.\nIf you can read it, reminders will reach you here.\n\nnumkeep watches {} number(s); checks run at \"{}\" ({}).\n",
+        now.strftime("%Y-%m-%d %H:%M %Z"),
+        config.numbers.len(),
+        config.settings.check_at.text,
+        config.settings.timezone.name,
+    );
+    if let Some(report) = reports.first()
+        && let Some(deadline) = report.most_urgent()
+    {
+        body.push_str(&format!(
+            "The most urgent is {}: {} by {} ({} days left).\n",
+            report.entry.number,
+            render::words::action(config.settings.language, &deadline.obligation),
+            render::words::date_with_weekday(config.settings.language, deadline.local_act_by),
+            deadline.days_left
+        ));
+    }
+    body
+}
+
+/// The one-line STATUS systemd shows: the next check and the most urgent number.
+fn status_line(config: &Config, now: &Zoned, next_tick: Option<&Zoned>) -> String {
+    let next = next_tick.map_or_else(|| "never".to_owned(), |tick| tick.strftime("%Y-%m-%d %H:%M %Z").to_string());
+    let reports = evaluate(config, now.date());
+    let urgent = reports.iter().find(|report| report.state != State::Retired).and_then(|report| {
+        report.most_urgent().map(|deadline| {
+            format!(
+                "; most urgent {} act by {} ({} days, {})",
+                report.entry.number,
+                deadline.local_act_by,
+                deadline.days_left,
+                report.state.key()
+            )
+        })
+    });
+    format!("next check {next}{}", urgent.unwrap_or_default())
+}
+
+/// The daemon's mutable world.
+struct Daemon {
+    path: PathBuf,
+    loaded: Loaded,
+    mailer: Option<Result<Mailer, String>>,
+    store: Store,
+    next_tick: Option<Zoned>,
+}
+
+impl Daemon {
+    fn config(&self) -> &Config {
+        &self.loaded.config
+    }
+
+    fn now(&self) -> Zoned {
+        Timestamp::now().to_zoned(self.config().settings.timezone.tz.clone())
+    }
+
+    async fn check(&mut self, pass: Pass) {
+        let now = self.now();
+        let config = &self.loaded.config;
+        match deliver(config, &mut self.store, self.mailer.as_ref(), &now, pass).await {
+            Ok(outcome) => {
+                if pass == Pass::Check {
+                    tracing::info!(logged = outcome.logged, emailed = outcome.emailed, pending = outcome.failed.len(), "check done");
+                }
+            }
+            Err(failure) => tracing::error!("{failure}"),
+        }
+        if pass == Pass::Check {
+            self.store.last_check = Some(now.timestamp());
+            if let Err(failure) = save(&mut self.store, &now) {
+                tracing::error!("{failure}");
+            }
+            self.next_tick = next_check(config, &now);
+        }
+        systemd::status(&status_line(config, &now, self.next_tick.as_ref()));
+    }
+
+    /// The earliest pending retry, if any.
+    fn next_retry(&self) -> Option<Timestamp> {
+        self.store.pending.values().filter_map(|pending: &Pending| pending.next_attempt).min()
+    }
+
+    fn reload(&mut self, why: &str) {
+        systemd::reloading();
+        match load_config(&self.path, None) {
+            Ok(loaded) => {
+                let old_zone = self.config().settings.timezone.name.clone();
+                self.mailer = mailer_for(&loaded.config);
+                self.loaded = loaded;
+                let now = self.now();
+                self.next_tick = next_check(self.config(), &now);
+                if self.config().settings.timezone.name != old_zone {
+                    tracing::info!("the time zone changed; the schedule follows the new zone");
+                }
+                tracing::info!(reason = why, numbers = self.config().numbers.len(), "config reloaded");
+            }
+            Err(failure) => {
+                for line in failure.to_string().lines() {
+                    tracing::error!("{line}");
+                }
+                tracing::error!("the new config is invalid; still running on the last good one");
+            }
+        }
+        let now = self.now();
+        systemd::ready(&status_line(self.config(), &now, self.next_tick.as_ref()));
+    }
+}
+
+/// Watches the directories holding the config files; editors often replace a file by
+/// renaming, so watching the file itself would lose track of it.
+fn watch_config(files: &[PathBuf]) -> Option<(inotify::EventStream<Vec<u8>>, Vec<OsString>)> {
+    let inotify = inotify::Inotify::init()
+        .map_err(|error| tracing::warn!(%error, "cannot watch the config for changes; reload with SIGHUP"))
+        .ok()?;
+    let mask = inotify::WatchMask::CLOSE_WRITE
+        | inotify::WatchMask::MOVED_TO
+        | inotify::WatchMask::CREATE
+        | inotify::WatchMask::DELETE;
+    let mut names = Vec::new();
+    let mut directories: Vec<PathBuf> = Vec::new();
+    for file in files {
+        let directory = match file.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if let Some(name) = file.file_name() {
+            names.push(name.to_os_string());
+        }
+        if !directories.contains(&directory) {
+            if let Err(error) = inotify.watches().add(&directory, mask) {
+                tracing::warn!(%error, directory = %directory.display(), "cannot watch for config changes");
+            }
+            directories.push(directory);
+        }
+    }
+    let stream = inotify.into_event_stream(vec![0u8; 4096]).ok()?;
+    Some((stream, names))
+}
+
+pub fn run_daemon(path: &Path) -> Result<(), Failure> {
+    let loaded = load_config(path, None)?;
+    let store = open_store(&loaded.config)?;
+    let mailer = mailer_for(&loaded.config);
+    let mut daemon = Daemon {
+        path: path.to_path_buf(),
+        loaded,
+        mailer,
+        store,
+        next_tick: None,
+    };
+    runtime()?.block_on(daemon_loop(&mut daemon))
+}
+
+async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
+    let signal_error = |error: std::io::Error| Failure::Runtime(format!("cannot listen for signals: {error}"));
+    let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
+    let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
+    let mut watcher = watch_config(&daemon.loaded.files);
+    let watchdog = systemd::watchdog_interval();
+
+    let now = daemon.now();
+    let last_check = daemon
+        .store
+        .last_check
+        .map(|instant| instant.to_zoned(daemon.config().settings.timezone.tz.clone()));
+    daemon.next_tick = next_check(daemon.config(), &now);
+    tracing::info!(
+        numbers = daemon.config().numbers.len(),
+        check_at = %daemon.config().settings.check_at.text,
+        timezone = %daemon.config().settings.timezone.name,
+        state = %daemon.store.path().display(),
+        "numkeep started"
+    );
+    systemd::ready(&status_line(daemon.config(), &now, daemon.next_tick.as_ref()));
+    if missed_check(daemon.config(), last_check.as_ref(), &now) {
+        tracing::info!("a scheduled check was missed while numkeep was not running; checking now");
+        let stopped = run_interruptible(daemon, Pass::Check, &mut terminate, &mut interrupt).await;
+        if stopped {
+            return stop(daemon);
+        }
+    }
+
+    loop {
+        let now = daemon.now();
+        let mut wake = now.timestamp() + MAX_SLEEP;
+        if let Some(tick) = &daemon.next_tick {
+            wake = wake.min(tick.timestamp());
+        }
+        if let Some(retry) = daemon.next_retry() {
+            wake = wake.min(retry);
+        }
+        let mut sleep_for = now.timestamp().duration_until(wake).unsigned_abs();
+        if let Some(interval) = watchdog {
+            sleep_for = sleep_for.min(interval);
+        }
+        // Sleep at least a little so that a tick in the past cannot spin the loop.
+        let sleep_for = sleep_for.max(Duration::from_millis(10));
+        let config_changed = async {
+            match &mut watcher {
+                Some((stream, names)) => loop {
+                    match stream.next().await {
+                        Some(Ok(event)) if event.name.as_ref().is_some_and(|name| names.contains(name)) => break,
+                        Some(_) => {}
+                        None => std::future::pending::<()>().await,
+                    }
+                },
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = terminate.recv() => return stop(daemon),
+            _ = interrupt.recv() => return stop(daemon),
+            _ = hangup.recv() => daemon.reload("SIGHUP"),
+            () = config_changed => {
+                // Let the editor finish writing (several events arrive for one save).
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                daemon.reload("the config file changed");
+                watcher = watch_config(&daemon.loaded.files);
+            }
+            () = tokio::time::sleep(sleep_for) => {
+                if let Some(interval) = watchdog {
+                    let _ = interval;
+                    systemd::watchdog();
+                }
+                let now = daemon.now();
+                let tick_due = daemon.next_tick.as_ref().is_some_and(|tick| *tick <= now);
+                let retry_due = daemon.next_retry().is_some_and(|retry| retry <= now.timestamp());
+                let pass = if tick_due { Some(Pass::Check) } else if retry_due { Some(Pass::Retry) } else { None };
+                if let Some(pass) = pass
+                    && run_interruptible(daemon, pass, &mut terminate, &mut interrupt).await
+                {
+                    return stop(daemon);
+                }
+            }
+        }
+    }
+}
+
+/// Runs a pass, abandoning it if asked to stop: every delivery already accepted is saved,
+/// and whatever was in flight stays pending for the next start.
+async fn run_interruptible(
+    daemon: &mut Daemon,
+    pass: Pass,
+    terminate: &mut tokio::signal::unix::Signal,
+    interrupt: &mut tokio::signal::unix::Signal,
+) -> bool {
+    tokio::select! {
+        () = daemon.check(pass) => false,
+        _ = terminate.recv() => true,
+        _ = interrupt.recv() => true,
+    }
+}
+
+fn stop(daemon: &mut Daemon) -> Result<(), Failure> {
+    systemd::stopping();
+    tracing::info!("stopping");
+    let now = daemon.now();
+    save(&mut daemon.store, &now)
+}

@@ -1,0 +1,262 @@
+//! The state store: which reminders are done, which channels have failed sends waiting for
+//! a retry, and when the last check ran. One JSON file in the state directory, replaced
+//! atomically on every change; a lock file keeps a second numkeep out.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use super::files::write_atomically;
+
+const STATE_FILE: &str = "state.json";
+const LOCK_FILE: &str = "numkeep.lock";
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Reminder keys whose act-by date is this many days in the past are forgotten: the
+/// obligation is long lost or renewed, and the file must not grow forever.
+const FORGET_AFTER_DAYS: i32 = 800;
+
+#[derive(Debug)]
+pub enum StoreError {
+    Locked(PathBuf),
+    Io(PathBuf, io::Error),
+    NewerSchema(PathBuf, u32),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Locked(dir) => write!(
+                f,
+                "another numkeep is already running with the state directory {}",
+                dir.display()
+            ),
+            StoreError::Io(path, error) => write!(f, "cannot use {}: {error}", path.display()),
+            StoreError::NewerSchema(path, version) => write!(
+                f,
+                "{} was written by a newer numkeep (schema {version}, this one knows {SCHEMA_VERSION}); upgrade numkeep",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// A channel whose last send failed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Pending {
+    pub attempts: u32,
+    pub last_error: String,
+    pub next_attempt: Option<Timestamp>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StateFile {
+    schema: u32,
+    last_check: Option<Timestamp>,
+    #[serde(default)]
+    done: Vec<String>,
+    #[serde(default)]
+    pending: BTreeMap<String, Pending>,
+}
+
+/// The open store; holds the directory lock until dropped.
+#[derive(Debug)]
+pub struct Store {
+    path: PathBuf,
+    _lock: File,
+    pub done: HashSet<String>,
+    pub pending: BTreeMap<String, Pending>,
+    pub last_check: Option<Timestamp>,
+}
+
+/// `settings.state_dir`, else `$STATE_DIRECTORY` (systemd), else `$XDG_STATE_HOME/numkeep`,
+/// else `~/.local/state/numkeep`.
+pub fn state_directory(configured: Option<&Path>) -> Option<PathBuf> {
+    if let Some(dir) = configured {
+        return Some(dir.to_path_buf());
+    }
+    let from_env = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    if let Some(dirs) = from_env("STATE_DIRECTORY") {
+        // systemd may list several directories separated by colons; ours is the first.
+        let first = dirs.to_string_lossy().split(':').next().map(PathBuf::from);
+        return first;
+    }
+    if let Some(xdg) = from_env("XDG_STATE_HOME") {
+        return Some(PathBuf::from(xdg).join("numkeep"));
+    }
+    from_env("HOME").map(|home| PathBuf::from(home).join(".local/state/numkeep"))
+}
+
+impl Store {
+    /// Opens (creating, mode 0700) the state directory and takes its lock. A corrupt state
+    /// file is moved aside with a warning: reminders may then repeat, but none is lost.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let io_error = |path: &Path| {
+            let path = path.to_path_buf();
+            move |error| StoreError::Io(path, error)
+        };
+        DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(io_error(dir))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lock_path)
+            .map_err(io_error(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.to_path_buf())),
+            Err(fs::TryLockError::Error(error)) => return Err(StoreError::Io(lock_path, error)),
+        }
+        let path = dir.join(STATE_FILE);
+        let file = match fs::read(&path) {
+            Ok(bytes) => match parse_state(&bytes) {
+                Ok(file) if file.schema > SCHEMA_VERSION => {
+                    return Err(StoreError::NewerSchema(path, file.schema));
+                }
+                Ok(file) => file,
+                Err(reason) => {
+                    let aside = set_aside(&path).map_err(io_error(&path))?;
+                    tracing::warn!(
+                        state_file = %path.display(),
+                        moved_to = %aside.display(),
+                        "the state file is unreadable ({reason}); it was moved aside and a fresh one started: some reminders may be sent again"
+                    );
+                    StateFile::default()
+                }
+            },
+            Err(error) if error.kind() == io::ErrorKind::NotFound => StateFile::default(),
+            Err(error) => return Err(StoreError::Io(path, error)),
+        };
+        Ok(Store {
+            path,
+            _lock: lock,
+            done: file.done.into_iter().collect(),
+            pending: file.pending,
+            last_check: file.last_check,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the whole state atomically. Keys of obligations long past are dropped first.
+    pub fn save(&mut self, today: Date) -> Result<(), StoreError> {
+        if let Ok(horizon) = today.checked_sub(jiff::Span::new().days(FORGET_AFTER_DAYS)) {
+            self.done.retain(|key| act_by_of(key).is_none_or(|act_by| act_by >= horizon));
+        }
+        let mut done: Vec<String> = self.done.iter().cloned().collect();
+        done.sort_unstable();
+        let file = StateFile {
+            schema: SCHEMA_VERSION,
+            last_check: self.last_check,
+            done,
+            pending: self.pending.clone(),
+        };
+        let bytes = serde_json::to_vec_pretty(&file)
+            .map_err(|error| StoreError::Io(self.path.clone(), io::Error::other(error)))?;
+        write_atomically(&self.path, &bytes).map_err(|error| StoreError::Io(self.path.clone(), error))?;
+        // The state names numbers and addresses: keep it private even under a loose umask.
+        let _ = fs::set_permissions(&self.path, fs::Permissions::from_mode(0o600));
+        Ok(())
+    }
+}
+
+/// Parses a state file, migrating older schemas. Never panics, whatever the bytes.
+fn parse_state(bytes: &[u8]) -> Result<StateFile, String> {
+    let file: StateFile = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
+    if file.schema == 0 {
+        return Err("schema version 0 is not valid".to_owned());
+    }
+    // Schema 1 is the first; later versions add their migrations here.
+    Ok(file)
+}
+
+/// The act-by date inside a reminder key (`channel|number|rule|act-by|threshold`).
+fn act_by_of(key: &str) -> Option<Date> {
+    key.rsplit('|').nth(1)?.parse().ok()
+}
+
+fn set_aside(path: &Path) -> io::Result<PathBuf> {
+    let aside = path.with_extension(format!("json.corrupt-{}", Timestamp::now().as_nanosecond()));
+    fs::rename(path, &aside)?;
+    Ok(aside)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    #[test]
+    fn round_trips_and_forgets_old_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut store = Store::open(dir.path()).unwrap();
+            store.done.insert("log|+96551234567|fee|2026-11-30|lead:7d".into());
+            store.done.insert("log|+96551234567|fee|2020-01-01|lost".into());
+            store.last_check = Some("2026-11-23T06:00:00Z".parse().unwrap());
+            store.save(date(2026, 11, 23)).unwrap();
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.done.len(), 1);
+        assert!(store.done.contains("log|+96551234567|fee|2026-11-30|lead:7d"));
+        assert_eq!(store.last_check.unwrap().to_string(), "2026-11-23T06:00:00Z");
+        let mode = fs::metadata(dir.path().join(STATE_FILE)).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_second_store_on_the_same_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let _first = Store::open(dir.path()).unwrap();
+        assert!(matches!(Store::open(dir.path()), Err(StoreError::Locked(_))));
+    }
+
+    #[test]
+    fn corrupt_state_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        for bytes in [&b"{\"schema\": 1, \"done\": [3]"[..], b"\x00\xff garbage", b"", b"{\"schema\":0}"] {
+            fs::write(dir.path().join(STATE_FILE), bytes).unwrap();
+            let store = Store::open(dir.path()).unwrap();
+            assert!(store.done.is_empty());
+            assert!(!dir.path().join(STATE_FILE).exists());
+        }
+        let aside = fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|entry| entry.as_ref().unwrap().file_name().to_string_lossy().contains("corrupt"))
+            .count();
+        assert!(aside >= 1);
+    }
+
+    #[test]
+    fn newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "{\"schema\": 99, \"last_check\": null}";
+        fs::write(dir.path().join(STATE_FILE), text).unwrap();
+        assert!(matches!(Store::open(dir.path()), Err(StoreError::NewerSchema(..))));
+        assert_eq!(fs::read_to_string(dir.path().join(STATE_FILE)).unwrap(), text);
+    }
+
+    #[test]
+    fn directory_is_private() {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("state");
+        let _store = Store::open(&dir).unwrap();
+        let mode = fs::metadata(&dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+    }
+}
