@@ -1,0 +1,7 @@
+//! Integration tests, compiled as one binary: each module drives the real `numkeep` binary.
+
+mod support;
+
+mod check;
+mod renew;
+mod status;

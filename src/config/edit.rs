@@ -138,7 +138,10 @@ last_used = 2026-06-01 # giffgaff
             ..renewal()
         };
         let edited = apply_renewal(CONFIG, "+447700900123", &change).unwrap();
-        assert_eq!(edited, CONFIG.replace("2026-06-01 # giffgaff", "2026-11-23 # giffgaff"));
+        assert_eq!(
+            edited,
+            CONFIG.replace("2026-06-01 # giffgaff", "2026-11-23 # giffgaff")
+        );
         let edited = apply_renewal(CONFIG, "+96551234567", &change).unwrap();
         assert!(edited.contains("last_topup_amount = \"5.000\"\nlast_used = 2026-11-23\n"));
     }
@@ -151,7 +154,10 @@ last_used = 2026-06-01 # giffgaff
             ..renewal()
         };
         let edited = apply_renewal(CONFIG, "+447700900123", &change).unwrap();
-        assert!(edited.contains("balance = { amount = \"12.50\", on = 2026-11-23 }"), "{edited}");
+        assert!(
+            edited.contains("balance = { amount = \"12.50\", on = 2026-11-23 }"),
+            "{edited}"
+        );
         assert!(edited.contains("next_charge = 2026-12-01"), "{edited}");
     }
 

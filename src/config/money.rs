@@ -12,7 +12,9 @@ pub fn parse_money(text: &str) -> Result<Decimal, String> {
     let amount = Decimal::from_str(trimmed)
         .ok()
         .filter(|_| !trimmed.contains(['e', 'E']))
-        .ok_or_else(|| format!("invalid amount {text:?}: expected a decimal number like \"12.500\""))?;
+        .ok_or_else(|| {
+            format!("invalid amount {text:?}: expected a decimal number like \"12.500\"")
+        })?;
     if amount.is_sign_negative() && !amount.is_zero() {
         return Err(format!("invalid amount {text:?}: must not be negative"));
     }
@@ -31,7 +33,12 @@ mod tests {
 
     #[test]
     fn parses_exact_decimals() {
-        let cases = [("2.98", "2.98"), ("12.500", "12.500"), ("3", "3"), (" 0.001 ", "0.001")];
+        let cases = [
+            ("2.98", "2.98"),
+            ("12.500", "12.500"),
+            ("3", "3"),
+            (" 0.001 ", "0.001"),
+        ];
         for (text, expected) in cases {
             assert_eq!(parse_money(text).unwrap().to_string(), expected);
         }

@@ -150,13 +150,37 @@ mod tests {
             ("90d", Period::days(90)),
             ("1 day", Period::days(1)),
             ("2days", Period::days(2)),
-            ("3w", Period { count: 3, unit: Unit::Week }),
-            ("1 week", Period { count: 1, unit: Unit::Week }),
+            (
+                "3w",
+                Period {
+                    count: 3,
+                    unit: Unit::Week,
+                },
+            ),
+            (
+                "1 week",
+                Period {
+                    count: 1,
+                    unit: Unit::Week,
+                },
+            ),
             ("6mo", Period::months(6)),
             ("1 month", Period::months(1)),
             ("18 months", Period::months(18)),
-            ("1y", Period { count: 1, unit: Unit::Year }),
-            ("2 years", Period { count: 2, unit: Unit::Year }),
+            (
+                "1y",
+                Period {
+                    count: 1,
+                    unit: Unit::Year,
+                },
+            ),
+            (
+                "2 years",
+                Period {
+                    count: 2,
+                    unit: Unit::Year,
+                },
+            ),
             ("0d", Period::days(0)),
         ];
         for (text, expected) in cases {
@@ -209,7 +233,12 @@ mod tests {
             .collect();
         assert_eq!(
             steps,
-            [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+            [
+                date(2026, 1, 31),
+                date(2026, 2, 28),
+                date(2026, 3, 31),
+                date(2026, 4, 30)
+            ]
         );
     }
 
@@ -219,7 +248,10 @@ mod tests {
             Period::days(30).last_day_from(date(2026, 11, 1)),
             Some(date(2026, 11, 30))
         );
-        assert_eq!(Period::days(1).last_day_from(date(2026, 11, 1)), Some(date(2026, 11, 1)));
+        assert_eq!(
+            Period::days(1).last_day_from(date(2026, 11, 1)),
+            Some(date(2026, 11, 1))
+        );
         assert_eq!(Period::days(0).last_day_from(date(2026, 11, 1)), None);
         assert_eq!(Period::after(Period::days(1), date(9999, 12, 31)), None);
     }

@@ -355,7 +355,11 @@ impl<'a> FileReader<'a> {
         }
     }
 
-    fn string_array(&mut self, key: &str, value: &Value<'_>) -> Option<Vec<(String, Range<usize>)>> {
+    fn string_array(
+        &mut self,
+        key: &str,
+        value: &Value<'_>,
+    ) -> Option<Vec<(String, Range<usize>)>> {
         let DeValue::Array(items) = value.get_ref() else {
             self.type_error(key, value.span(), "an array of strings", value.get_ref());
             return None;
@@ -475,7 +479,9 @@ impl<'a> FileReader<'a> {
         if zone.is_none() {
             self.error(
                 value.span(),
-                format!("unknown time zone {name:?}: use an IANA name like \"Asia/Kuwait\" or \"UTC\""),
+                format!(
+                    "unknown time zone {name:?}: use an IANA name like \"Asia/Kuwait\" or \"UTC\""
+                ),
             );
         }
         zone
@@ -521,7 +527,9 @@ impl<'a> FileReader<'a> {
                     }
                 }
                 "state_dir" => {
-                    settings.state_dir = self.single_line_string("state_dir", value).map(PathBuf::from);
+                    settings.state_dir = self
+                        .single_line_string("state_dir", value)
+                        .map(PathBuf::from);
                 }
                 _ => {}
             }
@@ -568,7 +576,10 @@ impl<'a> FileReader<'a> {
         let to = match get(table, "to") {
             Some(value) => self.mailboxes("to", value),
             None => {
-                self.error(value.span(), "[email] needs `to`, a list of recipient addresses");
+                self.error(
+                    value.span(),
+                    "[email] needs `to`, a list of recipient addresses",
+                );
                 None
             }
         };
@@ -613,7 +624,12 @@ impl<'a> FileReader<'a> {
 
     fn mailboxes(&mut self, key: &str, value: &Value<'_>) -> Option<Vec<String>> {
         let DeValue::Array(items) = value.get_ref() else {
-            self.type_error(key, value.span(), "an array of email addresses", value.get_ref());
+            self.type_error(
+                key,
+                value.span(),
+                "an array of email addresses",
+                value.get_ref(),
+            );
             return None;
         };
         let mut addresses = Vec::with_capacity(items.len());
@@ -646,7 +662,9 @@ impl<'a> FileReader<'a> {
                 other => {
                     self.error(
                         tls.span(),
-                        format!("unknown tls mode {other:?}: use \"starttls\", \"tls\" or \"none\""),
+                        format!(
+                            "unknown tls mode {other:?}: use \"starttls\", \"tls\" or \"none\""
+                        ),
                     );
                     None
                 }
@@ -786,19 +804,30 @@ impl<'a> FileReader<'a> {
             return None;
         };
         if items.is_empty() {
-            self.error(value.span(), "`topup_valid_for` table must have at least one entry");
+            self.error(
+                value.span(),
+                "`topup_valid_for` table must have at least one entry",
+            );
             return None;
         }
         let mut tiers: Vec<(AmountTier, Range<usize>)> = Vec::with_capacity(items.len());
         for item in items {
             let table = self.table(KEY, item)?;
             self.check_keys(table, &["min", "for"], "a topup_valid_for entry", |_| None);
-            let min = self.required(table, item, "min", "a topup_valid_for entry", |reader, value| {
-                reader.money("min", value)
-            });
-            let valid_for = self.required(table, item, "for", "a topup_valid_for entry", |reader, value| {
-                reader.positive_period("for", value)
-            });
+            let min = self.required(
+                table,
+                item,
+                "min",
+                "a topup_valid_for entry",
+                |reader, value| reader.money("min", value),
+            );
+            let valid_for = self.required(
+                table,
+                item,
+                "for",
+                "a topup_valid_for entry",
+                |reader, value| reader.positive_period("for", value),
+            );
             tiers.push((
                 AmountTier {
                     min: min?,
@@ -807,9 +836,12 @@ impl<'a> FileReader<'a> {
                 item.span(),
             ));
         }
-        tiers.sort_by(|a, b| a.0.min.cmp(&b.0.min));
+        tiers.sort_by_key(|(tier, _)| tier.min);
         if let Some(pair) = tiers.windows(2).find(|pair| pair[0].0.min == pair[1].0.min) {
-            let message = format!("two topup_valid_for entries have the same min {}", pair[1].0.min);
+            let message = format!(
+                "two topup_valid_for entries have the same min {}",
+                pair[1].0.min
+            );
             self.error(pair[1].1.clone(), message);
             return None;
         }
@@ -953,11 +985,12 @@ impl<'a> FileReader<'a> {
                                 let mut message = format!("unknown carrier `{id}`");
                                 match closest_match(&id, carrier_ids) {
                                     Some(suggestion) => {
-                                        message.push_str(&format!("; did you mean `{suggestion}`?"));
+                                        message
+                                            .push_str(&format!("; did you mean `{suggestion}`?"));
                                     }
-                                    None => message.push_str(&format!(
-                                        "; define it as [carriers.{id}]"
-                                    )),
+                                    None => {
+                                        message.push_str(&format!("; define it as [carriers.{id}]"))
+                                    }
                                 }
                                 self.error(value.span(), message);
                             }
@@ -991,7 +1024,10 @@ impl<'a> FileReader<'a> {
             }
         }
         if get(table, "number").is_none() {
-            self.error(entry.span(), "[[number]] needs `number`, like \"+965 5123 4567\"");
+            self.error(
+                entry.span(),
+                "[[number]] needs `number`, like \"+965 5123 4567\"",
+            );
         }
         if self.error_count() > errors_before {
             return None;
@@ -1003,7 +1039,11 @@ impl<'a> FileReader<'a> {
     }
 
     fn error_count(&self) -> usize {
-        self.diagnostics.items.iter().filter(|d| d.is_error()).count()
+        self.diagnostics
+            .items
+            .iter()
+            .filter(|d| d.is_error())
+            .count()
     }
 
     fn balance(&mut self, value: &Value<'_>) -> Option<Balance> {
@@ -1031,14 +1071,18 @@ impl<'a> FileReader<'a> {
             if number.last_topup.is_none() {
                 self.error(
                     span.clone(),
-                    format!("{id}: topup_valid_for needs `last_topup`, the date of the last top-up"),
+                    format!(
+                        "{id}: topup_valid_for needs `last_topup`, the date of the last top-up"
+                    ),
                 );
             }
             if let TopupValidity::ByAmount(tiers) = validity {
                 match number.last_topup_amount {
                     None => self.error(
                         span.clone(),
-                        format!("{id}: topup_valid_for depends on the amount: set `last_topup_amount`"),
+                        format!(
+                            "{id}: topup_valid_for depends on the amount: set `last_topup_amount`"
+                        ),
                     ),
                     Some(amount) if validity.validity_for(Some(amount)).is_none() => {
                         let lowest = tiers.first().map(|tier| tier.min).unwrap_or_default();
@@ -1092,10 +1136,13 @@ impl<'a> FileReader<'a> {
         if paused && rules.pause_max.is_none() {
             self.error(
                 span.clone(),
-                format!("{id}: paused_since needs `pause_max`, the longest pause the carrier allows"),
+                format!(
+                    "{id}: paused_since needs `pause_max`, the longest pause the carrier allows"
+                ),
             );
         }
-        let has_deadline = (!paused && (rules.topup_valid_for.is_some() || rules.use_every.is_some()))
+        let has_deadline = (!paused
+            && (rules.topup_valid_for.is_some() || rules.use_every.is_some()))
             || rules.fee.is_some()
             || number.valid_until.is_some()
             || (paused && rules.pause_max.is_some());
@@ -1179,8 +1226,14 @@ mod tests {
 
     #[test]
     fn suggests_close_keys() {
-        assert_eq!(closest_match("last_topup_ammount", NUMBER_ONLY_KEYS), Some("last_topup_amount"));
-        assert_eq!(closest_match("remind_befor", SETTINGS_KEYS), Some("remind_before"));
+        assert_eq!(
+            closest_match("last_topup_ammount", NUMBER_ONLY_KEYS),
+            Some("last_topup_amount")
+        );
+        assert_eq!(
+            closest_match("remind_befor", SETTINGS_KEYS),
+            Some("remind_before")
+        );
         assert_eq!(closest_match("zzz", SETTINGS_KEYS), None);
     }
 

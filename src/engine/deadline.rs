@@ -228,7 +228,9 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
 pub fn lost_on(act_by: Date, grace: &[GracePhase]) -> Option<Date> {
     grace
         .iter()
-        .try_fold(act_by.tomorrow().ok()?, |date, phase| phase.length.after(date))
+        .try_fold(act_by.tomorrow().ok()?, |date, phase| {
+            phase.length.after(date)
+        })
 }
 
 /// How many whole charges a balance pays. Bounded so that stepping stays in the date range;
@@ -238,12 +240,17 @@ fn charges_covered(balance: Decimal, fee: Decimal) -> Option<i64> {
         return None;
     }
     let charges = (balance / fee).floor();
-    i64::try_from(charges).ok().filter(|count| *count <= 100_000)
+    i64::try_from(charges)
+        .ok()
+        .filter(|count| *count <= 100_000)
 }
 
 /// Used in November → 31 December: the last day of the month after the month of `date`.
 fn last_day_of_next_month(date: Date) -> Option<Date> {
-    let next_month = date.first_of_month().checked_add(jiff::Span::new().months(1)).ok()?;
+    let next_month = date
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .ok()?;
     Some(next_month.last_of_month())
 }
 
@@ -300,9 +307,18 @@ mod tests {
 
     fn tiers() -> TopupValidity {
         TopupValidity::ByAmount(vec![
-            AmountTier { min: money("1"), valid_for: period("3d") },
-            AmountTier { min: money("3"), valid_for: period("5d") },
-            AmountTier { min: money("10"), valid_for: period("7d") },
+            AmountTier {
+                min: money("1"),
+                valid_for: period("3d"),
+            },
+            AmountTier {
+                min: money("3"),
+                valid_for: period("5d"),
+            },
+            AmountTier {
+                min: money("10"),
+                valid_for: period("7d"),
+            },
         ])
     }
 
@@ -332,123 +348,251 @@ mod tests {
     #[test]
     fn deadlines_for_every_primitive() {
         let cases = vec![
-            case("top-up 30d: window covers S..S+29", |n| {
-                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
-                n.last_topup = Some(date(2026, 11, 1));
-            }, &[(TopupValidFor, date(2026, 11, 30), date(2026, 12, 1))]),
-            case("top-up 90d with 30d grace", |n| {
-                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
-                n.rules.grace = grace(&["30d"]);
-                n.last_topup = Some(date(2026, 9, 1));
-            }, &[(TopupValidFor, date(2026, 11, 29), date(2026, 12, 30))]),
-            case("top-up 1mo from 31 Jan clamps to 27 Feb", |n| {
-                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1mo")));
-                n.last_topup = Some(date(2026, 1, 31));
-            }, &[(TopupValidFor, date(2026, 2, 27), date(2026, 2, 28))]),
-            case("top-up 1y from a leap day", |n| {
-                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1y")));
-                n.last_topup = Some(date(2028, 2, 29));
-            }, &[(TopupValidFor, date(2029, 2, 27), date(2029, 2, 28))]),
-            case("amount table: exactly on a boundary takes that tier", |n| {
-                n.rules.topup_valid_for = Some(tiers());
-                n.last_topup = Some(date(2026, 11, 1));
-                n.last_topup_amount = Some(money("3.000"));
-            }, &[(TopupValidFor, date(2026, 11, 5), date(2026, 11, 6))]),
-            case("amount table: just below a boundary takes the lower tier", |n| {
-                n.rules.topup_valid_for = Some(tiers());
-                n.last_topup = Some(date(2026, 11, 1));
-                n.last_topup_amount = Some(money("2.999"));
-            }, &[(TopupValidFor, date(2026, 11, 3), date(2026, 11, 4))]),
-            case("amount table: above every min takes the largest", |n| {
-                n.rules.topup_valid_for = Some(tiers());
-                n.last_topup = Some(date(2026, 11, 1));
-                n.last_topup_amount = Some(money("25"));
-            }, &[(TopupValidFor, date(2026, 11, 7), date(2026, 11, 8))]),
-            case("use_every counts a later top-up as use", |n| {
-                n.rules.use_every = Some(UseEvery::Period(period("180d")));
-                n.last_used = Some(date(2026, 5, 1));
-                n.last_topup = Some(date(2026, 6, 1));
-            }, &[(RuleKind::UseEvery, date(2026, 11, 27), date(2026, 11, 28))]),
-            case("use_every ignores top-ups when told", |n| {
-                n.rules.use_every = Some(UseEvery::Period(period("180d")));
-                n.rules.topup_counts_as_use = Some(false);
-                n.last_used = Some(date(2026, 5, 1));
-                n.last_topup = Some(date(2026, 6, 1));
-            }, &[(RuleKind::UseEvery, date(2026, 10, 27), date(2026, 10, 28))]),
-            case("use_every 6mo from 31 Aug", |n| {
-                n.rules.use_every = Some(UseEvery::Period(period("6mo")));
-                n.last_used = Some(date(2026, 8, 31));
-            }, &[(RuleKind::UseEvery, date(2027, 2, 27), date(2027, 2, 28))]),
-            case("calendar-month: used in November, act by 31 December", |n| {
-                n.rules.use_every = Some(UseEvery::CalendarMonth);
-                n.last_used = Some(date(2026, 11, 15));
-            }, &[(RuleKind::UseEvery, date(2026, 12, 31), date(2027, 1, 1))]),
-            case("calendar-month across December into February", |n| {
-                n.rules.use_every = Some(UseEvery::CalendarMonth);
-                n.last_used = Some(date(2026, 12, 31));
-            }, &[(RuleKind::UseEvery, date(2027, 1, 31), date(2027, 2, 1))]),
-            case("calendar-month into a leap February", |n| {
-                n.rules.use_every = Some(UseEvery::CalendarMonth);
-                n.last_used = Some(date(2028, 1, 2));
-            }, &[(RuleKind::UseEvery, date(2028, 2, 29), date(2028, 3, 1))]),
-            case("fee: 12.500 pays 4 charges of 3.000 from 1 Dec", |n| {
-                n.rules.fee = Some(Fee { amount: money("3.000"), every: period("1mo") });
-                n.balance = Some(Balance { amount: money("12.500"), on: date(2026, 11, 1) });
-                n.next_charge = Some(date(2026, 12, 1));
-            }, &[(RuleKind::Fee, date(2027, 3, 31), date(2027, 4, 1))]),
-            case("fee: anchor defaults to balance.on + every", |n| {
-                n.rules.fee = Some(Fee { amount: money("3"), every: period("1mo") });
-                n.balance = Some(Balance { amount: money("6"), on: date(2026, 11, 10) });
-            }, &[(RuleKind::Fee, date(2027, 2, 9), date(2027, 2, 10))]),
-            case("fee stepping from the 31st stays anchored", |n| {
-                n.rules.fee = Some(Fee { amount: money("1"), every: period("1mo") });
-                n.balance = Some(Balance { amount: money("2.50"), on: date(2026, 1, 20) });
-                n.next_charge = Some(date(2026, 1, 31));
-            }, &[(RuleKind::Fee, date(2026, 3, 30), date(2026, 3, 31))]),
-            case("fee: balance below one charge lapses at the anchor", |n| {
-                n.rules.fee = Some(Fee { amount: money("2.98"), every: period("1mo") });
-                n.balance = Some(Balance { amount: money("2.97"), on: date(2026, 11, 1) });
-                n.next_charge = Some(date(2026, 11, 15));
-            }, &[(RuleKind::Fee, date(2026, 11, 14), date(2026, 11, 15))]),
-            case("fee: exact multiple pays every charge", |n| {
-                n.rules.fee = Some(Fee { amount: money("2.98"), every: period("1mo") });
-                n.balance = Some(Balance { amount: money("5.96"), on: date(2026, 11, 1) });
-                n.next_charge = Some(date(2026, 11, 15));
-            }, &[(RuleKind::Fee, date(2027, 1, 14), date(2027, 1, 15))]),
-            case("valid_until is inclusive", |n| {
-                n.valid_until = Some(date(2027, 1, 31));
-            }, &[(ValidUntil, date(2027, 1, 31), date(2027, 2, 1))]),
-            case("grace phases in months, applied in order", |n| {
-                n.valid_until = Some(date(2026, 12, 31));
-                n.rules.grace = grace(&["1mo", "2mo"]);
-            }, &[(ValidUntil, date(2026, 12, 31), date(2027, 4, 1))]),
-            case("grace phases from 31 January clamp", |n| {
-                n.valid_until = Some(date(2026, 1, 30));
-                n.rules.grace = grace(&["1mo", "1mo"]);
-            }, &[(ValidUntil, date(2026, 1, 30), date(2026, 3, 28))]),
-            case("paused: top-up and use rules suspended, pause and fee apply", |n| {
-                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
-                n.rules.use_every = Some(UseEvery::Period(period("90d")));
-                n.rules.pause_max = Some(period("90d"));
-                n.rules.fee = Some(Fee { amount: money("5"), every: period("1mo") });
-                n.balance = Some(Balance { amount: money("50"), on: date(2026, 10, 1) });
-                n.last_topup = Some(date(2026, 9, 1));
-                n.paused_since = Some(date(2026, 10, 1));
-            }, &[
-                (PauseMax, date(2026, 12, 29), date(2026, 12, 30)),
-                (RuleKind::Fee, date(2027, 8, 31), date(2027, 9, 1)),
-            ]),
-            case("several rules, earliest first", |n| {
-                n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
-                n.rules.use_every = Some(UseEvery::Period(period("180d")));
-                n.last_topup = Some(date(2026, 9, 1));
-                n.last_used = Some(date(2026, 10, 15));
-                n.valid_until = Some(date(2027, 1, 31));
-            }, &[
-                (TopupValidFor, date(2026, 11, 29), date(2026, 11, 30)),
-                (ValidUntil, date(2027, 1, 31), date(2027, 2, 1)),
-                (RuleKind::UseEvery, date(2027, 4, 12), date(2027, 4, 13)),
-            ]),
+            case(
+                "top-up 30d: window covers S..S+29",
+                |n| {
+                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+                    n.last_topup = Some(date(2026, 11, 1));
+                },
+                &[(TopupValidFor, date(2026, 11, 30), date(2026, 12, 1))],
+            ),
+            case(
+                "top-up 90d with 30d grace",
+                |n| {
+                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
+                    n.rules.grace = grace(&["30d"]);
+                    n.last_topup = Some(date(2026, 9, 1));
+                },
+                &[(TopupValidFor, date(2026, 11, 29), date(2026, 12, 30))],
+            ),
+            case(
+                "top-up 1mo from 31 Jan clamps to 27 Feb",
+                |n| {
+                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1mo")));
+                    n.last_topup = Some(date(2026, 1, 31));
+                },
+                &[(TopupValidFor, date(2026, 2, 27), date(2026, 2, 28))],
+            ),
+            case(
+                "top-up 1y from a leap day",
+                |n| {
+                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1y")));
+                    n.last_topup = Some(date(2028, 2, 29));
+                },
+                &[(TopupValidFor, date(2029, 2, 27), date(2029, 2, 28))],
+            ),
+            case(
+                "amount table: exactly on a boundary takes that tier",
+                |n| {
+                    n.rules.topup_valid_for = Some(tiers());
+                    n.last_topup = Some(date(2026, 11, 1));
+                    n.last_topup_amount = Some(money("3.000"));
+                },
+                &[(TopupValidFor, date(2026, 11, 5), date(2026, 11, 6))],
+            ),
+            case(
+                "amount table: just below a boundary takes the lower tier",
+                |n| {
+                    n.rules.topup_valid_for = Some(tiers());
+                    n.last_topup = Some(date(2026, 11, 1));
+                    n.last_topup_amount = Some(money("2.999"));
+                },
+                &[(TopupValidFor, date(2026, 11, 3), date(2026, 11, 4))],
+            ),
+            case(
+                "amount table: above every min takes the largest",
+                |n| {
+                    n.rules.topup_valid_for = Some(tiers());
+                    n.last_topup = Some(date(2026, 11, 1));
+                    n.last_topup_amount = Some(money("25"));
+                },
+                &[(TopupValidFor, date(2026, 11, 7), date(2026, 11, 8))],
+            ),
+            case(
+                "use_every counts a later top-up as use",
+                |n| {
+                    n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                    n.last_used = Some(date(2026, 5, 1));
+                    n.last_topup = Some(date(2026, 6, 1));
+                },
+                &[(RuleKind::UseEvery, date(2026, 11, 27), date(2026, 11, 28))],
+            ),
+            case(
+                "use_every ignores top-ups when told",
+                |n| {
+                    n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                    n.rules.topup_counts_as_use = Some(false);
+                    n.last_used = Some(date(2026, 5, 1));
+                    n.last_topup = Some(date(2026, 6, 1));
+                },
+                &[(RuleKind::UseEvery, date(2026, 10, 27), date(2026, 10, 28))],
+            ),
+            case(
+                "use_every 6mo from 31 Aug",
+                |n| {
+                    n.rules.use_every = Some(UseEvery::Period(period("6mo")));
+                    n.last_used = Some(date(2026, 8, 31));
+                },
+                &[(RuleKind::UseEvery, date(2027, 2, 27), date(2027, 2, 28))],
+            ),
+            case(
+                "calendar-month: used in November, act by 31 December",
+                |n| {
+                    n.rules.use_every = Some(UseEvery::CalendarMonth);
+                    n.last_used = Some(date(2026, 11, 15));
+                },
+                &[(RuleKind::UseEvery, date(2026, 12, 31), date(2027, 1, 1))],
+            ),
+            case(
+                "calendar-month across December into February",
+                |n| {
+                    n.rules.use_every = Some(UseEvery::CalendarMonth);
+                    n.last_used = Some(date(2026, 12, 31));
+                },
+                &[(RuleKind::UseEvery, date(2027, 1, 31), date(2027, 2, 1))],
+            ),
+            case(
+                "calendar-month into a leap February",
+                |n| {
+                    n.rules.use_every = Some(UseEvery::CalendarMonth);
+                    n.last_used = Some(date(2028, 1, 2));
+                },
+                &[(RuleKind::UseEvery, date(2028, 2, 29), date(2028, 3, 1))],
+            ),
+            case(
+                "fee: 12.500 pays 4 charges of 3.000 from 1 Dec",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("3.000"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("12.500"),
+                        on: date(2026, 11, 1),
+                    });
+                    n.next_charge = Some(date(2026, 12, 1));
+                },
+                &[(RuleKind::Fee, date(2027, 3, 31), date(2027, 4, 1))],
+            ),
+            case(
+                "fee: anchor defaults to balance.on + every",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("3"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("6"),
+                        on: date(2026, 11, 10),
+                    });
+                },
+                &[(RuleKind::Fee, date(2027, 2, 9), date(2027, 2, 10))],
+            ),
+            case(
+                "fee stepping from the 31st stays anchored",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("1"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("2.50"),
+                        on: date(2026, 1, 20),
+                    });
+                    n.next_charge = Some(date(2026, 1, 31));
+                },
+                &[(RuleKind::Fee, date(2026, 3, 30), date(2026, 3, 31))],
+            ),
+            case(
+                "fee: balance below one charge lapses at the anchor",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("2.98"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("2.97"),
+                        on: date(2026, 11, 1),
+                    });
+                    n.next_charge = Some(date(2026, 11, 15));
+                },
+                &[(RuleKind::Fee, date(2026, 11, 14), date(2026, 11, 15))],
+            ),
+            case(
+                "fee: exact multiple pays every charge",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("2.98"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("5.96"),
+                        on: date(2026, 11, 1),
+                    });
+                    n.next_charge = Some(date(2026, 11, 15));
+                },
+                &[(RuleKind::Fee, date(2027, 1, 14), date(2027, 1, 15))],
+            ),
+            case(
+                "valid_until is inclusive",
+                |n| {
+                    n.valid_until = Some(date(2027, 1, 31));
+                },
+                &[(ValidUntil, date(2027, 1, 31), date(2027, 2, 1))],
+            ),
+            case(
+                "grace phases in months, applied in order",
+                |n| {
+                    n.valid_until = Some(date(2026, 12, 31));
+                    n.rules.grace = grace(&["1mo", "2mo"]);
+                },
+                &[(ValidUntil, date(2026, 12, 31), date(2027, 4, 1))],
+            ),
+            case(
+                "grace phases from 31 January clamp",
+                |n| {
+                    n.valid_until = Some(date(2026, 1, 30));
+                    n.rules.grace = grace(&["1mo", "1mo"]);
+                },
+                &[(ValidUntil, date(2026, 1, 30), date(2026, 3, 28))],
+            ),
+            case(
+                "paused: top-up and use rules suspended, pause and fee apply",
+                |n| {
+                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+                    n.rules.use_every = Some(UseEvery::Period(period("90d")));
+                    n.rules.pause_max = Some(period("90d"));
+                    n.rules.fee = Some(Fee {
+                        amount: money("5"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("50"),
+                        on: date(2026, 10, 1),
+                    });
+                    n.last_topup = Some(date(2026, 9, 1));
+                    n.paused_since = Some(date(2026, 10, 1));
+                },
+                &[
+                    (PauseMax, date(2026, 12, 29), date(2026, 12, 30)),
+                    (RuleKind::Fee, date(2027, 8, 31), date(2027, 9, 1)),
+                ],
+            ),
+            case(
+                "several rules, earliest first",
+                |n| {
+                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
+                    n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                    n.last_topup = Some(date(2026, 9, 1));
+                    n.last_used = Some(date(2026, 10, 15));
+                    n.valid_until = Some(date(2027, 1, 31));
+                },
+                &[
+                    (TopupValidFor, date(2026, 11, 29), date(2026, 11, 30)),
+                    (ValidUntil, date(2027, 1, 31), date(2027, 2, 1)),
+                    (RuleKind::UseEvery, date(2027, 4, 12), date(2027, 4, 13)),
+                ],
+            ),
         ];
         for case in cases {
             let found: Vec<(RuleKind, Date, Date)> = obligations(&case.number)
@@ -476,7 +620,11 @@ mod tests {
         number.last_topup = Some(date(2026, 11, 1));
         let found = obligations(&number).unwrap();
         assert_eq!(found[0].act_by, date(2026, 11, 30));
-        assert_eq!(found[0].lost_on, date(2026, 12, 31), "grace comes from the carrier");
+        assert_eq!(
+            found[0].lost_on,
+            date(2026, 12, 31),
+            "grace comes from the carrier"
+        );
     }
 
     #[test]
@@ -485,8 +633,14 @@ mod tests {
         number.valid_until = Some(date(9999, 12, 31));
         assert_eq!(obligations(&number), None);
         let mut number = blank_number();
-        number.rules.fee = Some(Fee { amount: money("0.001"), every: period("1y") });
-        number.balance = Some(Balance { amount: money("1000000"), on: date(2026, 1, 1) });
+        number.rules.fee = Some(Fee {
+            amount: money("0.001"),
+            every: period("1y"),
+        });
+        number.balance = Some(Balance {
+            amount: money("1000000"),
+            on: date(2026, 1, 1),
+        });
         assert_eq!(obligations(&number), None);
     }
 }

@@ -180,11 +180,16 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: &Zoned) -> Plan<'c
     }
     for delivery in &mut deliveries {
         delivery.alerts.sort_by(|a, b| {
-            (a.deadline.local_act_by, &a.number.number, a.deadline.obligation.rule).cmp(&(
-                b.deadline.local_act_by,
-                &b.number.number,
-                b.deadline.obligation.rule,
-            ))
+            (
+                a.deadline.local_act_by,
+                &a.number.number,
+                a.deadline.obligation.rule,
+            )
+                .cmp(&(
+                    b.deadline.local_act_by,
+                    &b.number.number,
+                    b.deadline.obligation.rule,
+                ))
         });
     }
     deliveries.sort_by(|a, b| a.channel.cmp(&b.channel));
@@ -371,11 +376,17 @@ status = "retired"
     fn catch_up_after_days_off_sends_only_the_most_urgent() {
         let config = config(CONFIG);
         // Off from 20 Nov to 29 Nov: the 7d and 3d windows are open, only 3d is sent.
-        let log = simulate(&config, &[date(2026, 11, 20), date(2026, 11, 29), date(2026, 11, 30)]);
+        let log = simulate(
+            &config,
+            &[date(2026, 11, 20), date(2026, 11, 29), date(2026, 11, 30)],
+        );
         assert_eq!(log[1].1, vec![Threshold::Lead(Period::days(3))]);
         assert_eq!(log[2].1, vec![Threshold::Lead(Period::days(0))]);
         // Off for ten days into grace: one grace nag, leads are settled with it.
-        let log = simulate(&config, &[date(2026, 11, 20), date(2026, 12, 2), date(2026, 12, 2)]);
+        let log = simulate(
+            &config,
+            &[date(2026, 11, 20), date(2026, 12, 2), date(2026, 12, 2)],
+        );
         assert_eq!(log[1].1, vec![Threshold::Grace(date(2026, 12, 2))]);
         assert!(log[2].1.is_empty(), "nothing twice on the same day");
     }
@@ -389,10 +400,19 @@ status = "retired"
         }
         // Topped up again on 29 Nov: act-by moves to 28 Dec, and the 7d reminder is due
         // again when its new window opens.
-        let after = config(&CONFIG.replacen("last_topup = 2026-11-01", "last_topup = 2026-11-29", 1));
-        assert!(plan(&after, &sent, &at(date(2026, 11, 29))).deliveries.is_empty());
+        let after =
+            config(&CONFIG.replacen("last_topup = 2026-11-01", "last_topup = 2026-11-29", 1));
+        assert!(
+            plan(&after, &sent, &at(date(2026, 11, 29)))
+                .deliveries
+                .is_empty()
+        );
         let plan = plan(&after, &sent, &at(date(2026, 12, 21)));
-        let thresholds: Vec<Threshold> = plan.deliveries[0].alerts.iter().map(|a| a.threshold).collect();
+        let thresholds: Vec<Threshold> = plan.deliveries[0]
+            .alerts
+            .iter()
+            .map(|a| a.threshold)
+            .collect();
         assert_eq!(thresholds, vec![Threshold::Lead(Period::days(7))]);
     }
 
@@ -400,10 +420,22 @@ status = "retired"
     fn recipients_get_their_own_digest_and_retired_numbers_stay_silent() {
         let config = config(CONFIG);
         let plan = plan(&config, &HashSet::new(), &at(date(2026, 11, 29)));
-        let channels: Vec<String> = plan.deliveries.iter().map(|d| d.channel.to_string()).collect();
-        assert_eq!(channels, ["log", "mailto:alice@example.org", "mailto:me@example.org"]);
+        let channels: Vec<String> = plan
+            .deliveries
+            .iter()
+            .map(|d| d.channel.to_string())
+            .collect();
+        assert_eq!(
+            channels,
+            ["log", "mailto:alice@example.org", "mailto:me@example.org"]
+        );
         for delivery in &plan.deliveries {
-            assert!(delivery.alerts.iter().all(|a| a.number.number == "+96551234567"));
+            assert!(
+                delivery
+                    .alerts
+                    .iter()
+                    .all(|a| a.number.number == "+96551234567")
+            );
         }
     }
 
@@ -418,7 +450,11 @@ status = "retired"
             }
         }
         let again = plan(&config, &sent, &now);
-        let channels: Vec<String> = again.deliveries.iter().map(|d| d.channel.to_string()).collect();
+        let channels: Vec<String> = again
+            .deliveries
+            .iter()
+            .map(|d| d.channel.to_string())
+            .collect();
         assert_eq!(channels, ["mailto:alice@example.org"]);
     }
 

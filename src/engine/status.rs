@@ -71,7 +71,11 @@ pub fn local_deadline(act_by: Date, carrier_zone: Option<&TimeZone>, user_zone: 
     let last_instant = act_by
         .tomorrow()
         .and_then(|next_day| next_day.to_zoned(carrier_zone.clone()))
-        .and_then(|start| start.timestamp().checked_sub(jiff::SignedDuration::from_nanos(1)));
+        .and_then(|start| {
+            start
+                .timestamp()
+                .checked_sub(jiff::SignedDuration::from_nanos(1))
+        });
     match last_instant {
         Ok(instant) => instant.to_zoned(user_zone.clone()).date(),
         Err(_) => act_by,
@@ -84,7 +88,11 @@ fn days_between(from: Date, to: Date) -> i32 {
 }
 
 /// Evaluates one number on `today` (a date in `settings.timezone`).
-pub fn evaluate_number<'c>(config: &'c Config, number: &'c NumberEntry, today: Date) -> NumberReport<'c> {
+pub fn evaluate_number<'c>(
+    config: &'c Config,
+    number: &'c NumberEntry,
+    today: Date,
+) -> NumberReport<'c> {
     if number.status == LineStatus::Retired {
         return NumberReport {
             entry: number,
@@ -187,19 +195,52 @@ mod tests {
     fn carrier_zone_moves_the_users_deadline() {
         // (act-by in carrier zone, carrier zone, user zone, the user's last day)
         let cases = [
-            (date(2026, 11, 30), "Asia/Kuwait", "America/New_York", date(2026, 11, 30)),
-            (date(2026, 11, 30), "Pacific/Honolulu", "Asia/Kuwait", date(2026, 12, 1)),
-            (date(2026, 11, 30), "Pacific/Kiritimati", "Pacific/Pago_Pago", date(2026, 11, 29)),
-            (date(2026, 11, 30), "Pacific/Pago_Pago", "Pacific/Kiritimati", date(2026, 12, 2)),
-            (date(2026, 11, 30), "Asia/Shanghai", "Asia/Shanghai", date(2026, 11, 30)),
+            (
+                date(2026, 11, 30),
+                "Asia/Kuwait",
+                "America/New_York",
+                date(2026, 11, 30),
+            ),
+            (
+                date(2026, 11, 30),
+                "Pacific/Honolulu",
+                "Asia/Kuwait",
+                date(2026, 12, 1),
+            ),
+            (
+                date(2026, 11, 30),
+                "Pacific/Kiritimati",
+                "Pacific/Pago_Pago",
+                date(2026, 11, 29),
+            ),
+            (
+                date(2026, 11, 30),
+                "Pacific/Pago_Pago",
+                "Pacific/Kiritimati",
+                date(2026, 12, 2),
+            ),
+            (
+                date(2026, 11, 30),
+                "Asia/Shanghai",
+                "Asia/Shanghai",
+                date(2026, 11, 30),
+            ),
             // A DST change on the act-by day itself does not move the date.
-            (date(2026, 3, 8), "America/New_York", "America/Chicago", date(2026, 3, 8)),
+            (
+                date(2026, 3, 8),
+                "America/New_York",
+                "America/Chicago",
+                date(2026, 3, 8),
+            ),
         ];
         for (act_by, carrier, user, expected) in cases {
             let found = local_deadline(act_by, Some(&zone(carrier)), &zone(user));
             assert_eq!(found, expected, "{carrier} → {user}");
         }
-        assert_eq!(local_deadline(date(2026, 11, 30), None, &zone("UTC")), date(2026, 11, 30));
+        assert_eq!(
+            local_deadline(date(2026, 11, 30), None, &zone("UTC")),
+            date(2026, 11, 30)
+        );
     }
 
     #[test]
@@ -213,10 +254,22 @@ mod tests {
             (date(2026, 11, 30), true),
         ];
         for (today, expected) in cases {
-            assert_eq!(in_reminder_window(today, act_by, &leads), expected, "{today}");
+            assert_eq!(
+                in_reminder_window(today, act_by, &leads),
+                expected,
+                "{today}"
+            );
         }
         assert!(!in_reminder_window(date(2026, 11, 29), act_by, &[]));
-        assert!(in_reminder_window(date(2026, 10, 30), act_by, &[Period::months(1)]));
-        assert!(!in_reminder_window(date(2026, 10, 29), act_by, &[Period::months(1)]));
+        assert!(in_reminder_window(
+            date(2026, 10, 30),
+            act_by,
+            &[Period::months(1)]
+        ));
+        assert!(!in_reminder_window(
+            date(2026, 10, 29),
+            act_by,
+            &[Period::months(1)]
+        ));
     }
 }

@@ -62,10 +62,20 @@ pub fn body(language: Language, alerts: &[Alert<'_>], today: Date) -> String {
     let today_text = words::date_with_weekday(language, today);
     let count = distinct_numbers(alerts);
     if english {
-        let numbers = if count == 1 { "number needs" } else { "numbers need" };
-        let _ = writeln!(out, "numkeep checked your numbers on {today_text}: {count} {numbers} action, most urgent first.\n");
+        let numbers = if count == 1 {
+            "number needs"
+        } else {
+            "numbers need"
+        };
+        let _ = writeln!(
+            out,
+            "numkeep checked your numbers on {today_text}: {count} {numbers} action, most urgent first.\n"
+        );
     } else {
-        let _ = writeln!(out, "numkeep 在 {today_text} 检查了你的号码：{count} 个号码需要处理，最紧急的在前。\n");
+        let _ = writeln!(
+            out,
+            "numkeep 在 {today_text} 检查了你的号码：{count} 个号码需要处理，最紧急的在前。\n"
+        );
     }
     for alert in alerts {
         write_alert(&mut out, language, alert);
@@ -115,8 +125,12 @@ fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
             (_, days) => format!("{act_by} ({} days ago)", -days),
         };
         let what = match (alert.threshold, obligation.action()) {
-            (Threshold::Lost, _) => format!("the number may already be recycled; {action} at once if the carrier still allows it"),
-            (Threshold::Grace(_), Action::Resume) => format!("{action} now: the pause is over its limit"),
+            (Threshold::Lost, _) => format!(
+                "the number may already be recycled; {action} at once if the carrier still allows it"
+            ),
+            (Threshold::Grace(_), Action::Resume) => {
+                format!("{action} now: the pause is over its limit")
+            }
             (Threshold::Grace(_), _) => format!("{action} now: the deadline has passed"),
             (Threshold::Lead(_), _) => action,
         };
@@ -168,6 +182,12 @@ fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
 /// structure in the message.
 fn single_line(text: &str) -> String {
     text.chars()
-        .map(|character| if character.is_control() { ' ' } else { character })
+        .map(|character| {
+            if character.is_control() {
+                ' '
+            } else {
+                character
+            }
+        })
         .collect()
 }

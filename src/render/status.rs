@@ -14,9 +14,19 @@ use super::words;
 pub fn table(reports: &[NumberReport<'_>], language: Language, today: Date) -> String {
     let english = language == Language::English;
     let header: [&str; 7] = if english {
-        ["NUMBER", "LABEL", "STATE", "ACT BY", "DAYS", "ACTION", "WHY"]
+        [
+            "NUMBER", "LABEL", "STATE", "ACT BY", "DAYS", "ACTION", "WHY",
+        ]
     } else {
-        ["号码", "备注", "状态", "最晚处理日", "剩余天数", "要做什么", "原因"]
+        [
+            "号码",
+            "备注",
+            "状态",
+            "最晚处理日",
+            "剩余天数",
+            "要做什么",
+            "原因",
+        ]
     };
     let rows: Vec<[String; 7]> = reports
         .iter()
@@ -57,9 +67,15 @@ pub fn table(reports: &[NumberReport<'_>], language: Language, today: Date) -> S
     }
     let mut out = String::new();
     let title = if english {
-        format!("numkeep status on {}\n", words::date_with_weekday(language, today))
+        format!(
+            "numkeep status on {}\n",
+            words::date_with_weekday(language, today)
+        )
     } else {
-        format!("numkeep 号码状态（{}）\n", words::date_with_weekday(language, today))
+        format!(
+            "numkeep 号码状态（{}）\n",
+            words::date_with_weekday(language, today)
+        )
     };
     out.push_str(&title);
     push_row(&mut out, &header.map(str::to_owned), &widths);
@@ -67,7 +83,11 @@ pub fn table(reports: &[NumberReport<'_>], language: Language, today: Date) -> S
         push_row(&mut out, row, &widths);
     }
     if rows.is_empty() {
-        out.push_str(if english { "(no numbers configured)\n" } else { "（没有配置号码）\n" });
+        out.push_str(if english {
+            "(no numbers configured)\n"
+        } else {
+            "（没有配置号码）\n"
+        });
     }
     out
 }
@@ -87,7 +107,13 @@ fn push_row(out: &mut String, cells: &[String; 7], widths: &[usize; 7]) {
 /// Labels come from the user: keep the table one line per number whatever they contain.
 fn one_line(text: &str) -> String {
     text.chars()
-        .map(|character| if character.is_control() { ' ' } else { character })
+        .map(|character| {
+            if character.is_control() {
+                ' '
+            } else {
+                character
+            }
+        })
         .collect()
 }
 

@@ -40,7 +40,9 @@ fn weekday(language: Language, day: Weekday) -> &'static str {
     let index = day.to_monday_zero_offset() as usize;
     match language {
         Language::English => ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][index],
-        Language::SimplifiedChinese => ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][index],
+        Language::SimplifiedChinese => {
+            ["周一", "周二", "周三", "周四", "周五", "周六", "周日"][index]
+        }
     }
 }
 
@@ -117,19 +119,38 @@ pub fn why(language: Language, why: &Why) -> String {
             every,
         } => match (every, english) {
             (UseEvery::Period(every), true) => {
-                let what = if *by_topup { "last top-up (counts as use)" } else { "last used" };
+                let what = if *by_topup {
+                    "last top-up (counts as use)"
+                } else {
+                    "last used"
+                };
                 format!("{what} {last}, use every {}", compact(*every))
             }
             (UseEvery::CalendarMonth, true) => {
-                let what = if *by_topup { "last top-up (counts as use)" } else { "last used" };
+                let what = if *by_topup {
+                    "last top-up (counts as use)"
+                } else {
+                    "last used"
+                };
                 format!("{what} {last}, some use needed every calendar month")
             }
             (UseEvery::Period(every), false) => {
-                let what = if *by_topup { "上次充值（算作使用）" } else { "上次使用" };
-                format!("{what} {last}，每{}内至少使用一次", period(language, *every))
+                let what = if *by_topup {
+                    "上次充值（算作使用）"
+                } else {
+                    "上次使用"
+                };
+                format!(
+                    "{what} {last}，每{}内至少使用一次",
+                    period(language, *every)
+                )
             }
             (UseEvery::CalendarMonth, false) => {
-                let what = if *by_topup { "上次充值（算作使用）" } else { "上次使用" };
+                let what = if *by_topup {
+                    "上次充值（算作使用）"
+                } else {
+                    "上次使用"
+                };
                 format!("{what} {last}，每个自然月都要使用")
             }
         },
@@ -142,7 +163,11 @@ pub fn why(language: Language, why: &Why) -> String {
             first_unpaid,
         } => {
             if english {
-                let charges = if *charges_paid == 1 { "charge" } else { "charges" };
+                let charges = if *charges_paid == 1 {
+                    "charge"
+                } else {
+                    "charges"
+                };
                 format!(
                     "balance {balance} on {read_on} pays {charges_paid} {charges} of {fee} every {}; first unpaid charge {first_unpaid}",
                     compact(*every)
@@ -163,7 +188,10 @@ pub fn why(language: Language, why: &Why) -> String {
         }
         Why::Paused { since, max } => {
             if english {
-                format!("paused since {since}, a pause lasts at most {}", compact(*max))
+                format!(
+                    "paused since {since}, a pause lasts at most {}",
+                    compact(*max)
+                )
             } else {
                 format!("{since} 起停机保号，最长{}", period(language, *max))
             }
@@ -180,8 +208,13 @@ fn compact(period: Period) -> String {
 pub fn display_width(text: &str) -> usize {
     text.chars()
         .map(|character| match character as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
             _ => 1,
         })
         .sum()
@@ -194,7 +227,10 @@ mod tests {
 
     #[test]
     fn dates_carry_their_weekday() {
-        assert_eq!(date_with_weekday(Language::English, date(2026, 11, 30)), "Mon 2026-11-30");
+        assert_eq!(
+            date_with_weekday(Language::English, date(2026, 11, 30)),
+            "Mon 2026-11-30"
+        );
         assert_eq!(
             date_with_weekday(Language::SimplifiedChinese, date(2026, 11, 29)),
             "2026-11-29（周日）"
@@ -205,7 +241,10 @@ mod tests {
     fn periods_in_words() {
         assert_eq!(period(Language::English, Period::days(1)), "1 day");
         assert_eq!(period(Language::English, Period::months(6)), "6 months");
-        assert_eq!(period(Language::SimplifiedChinese, Period::months(6)), "6个月");
+        assert_eq!(
+            period(Language::SimplifiedChinese, Period::months(6)),
+            "6个月"
+        );
     }
 
     #[test]

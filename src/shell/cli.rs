@@ -25,7 +25,11 @@ use super::files::write_atomically;
 const DEFAULT_CONFIG_PATH: &str = "/etc/numkeep/config.toml";
 
 #[derive(Parser, Debug)]
-#[command(name = "numkeep", version, about = "Keeps phone numbers from being lost")]
+#[command(
+    name = "numkeep",
+    version,
+    about = "Keeps phone numbers from being lost"
+)]
 struct Cli {
     /// The config file [default: $NUMKEEP_CONFIG, else /etc/numkeep/config.toml]
     #[arg(long, global = true, value_name = "PATH")]
@@ -209,7 +213,10 @@ fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => Ok(()),
         // A closed pipe (`numkeep status | head`) is not an error worth reporting.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -313,7 +320,11 @@ fn renew(
 
     let renewed_config = &renewed.config;
     let today = today(renewed_config, None)?.max(on);
-    if let Some(entry) = renewed_config.numbers.iter().find(|entry| entry.number == number) {
+    if let Some(entry) = renewed_config
+        .numbers
+        .iter()
+        .find(|entry| entry.number == number)
+    {
         let report = evaluate_number(renewed_config, entry, today);
         let language = renewed_config.settings.language;
         match report.most_urgent() {

@@ -62,11 +62,21 @@ mod tests {
         let cases = [
             ("2026-11-23", "2026-11-23T00:00:00+03:00[Asia/Kuwait]"),
             ("2026-11-23T09:00", "2026-11-23T09:00:00+03:00[Asia/Kuwait]"),
-            ("2026-11-23T09:00:00Z", "2026-11-23T12:00:00+03:00[Asia/Kuwait]"),
-            ("2026-11-23T09:00:00-05:00", "2026-11-23T17:00:00+03:00[Asia/Kuwait]"),
+            (
+                "2026-11-23T09:00:00Z",
+                "2026-11-23T12:00:00+03:00[Asia/Kuwait]",
+            ),
+            (
+                "2026-11-23T09:00:00-05:00",
+                "2026-11-23T17:00:00+03:00[Asia/Kuwait]",
+            ),
         ];
         for (text, expected) in cases {
-            assert_eq!(parse_at(text, &zone).unwrap().to_string(), expected, "{text}");
+            assert_eq!(
+                parse_at(text, &zone).unwrap().to_string(),
+                expected,
+                "{text}"
+            );
         }
         assert!(parse_at("tomorrow", &zone).is_err());
         assert!(parse_at("2026-02-30", &zone).is_err());

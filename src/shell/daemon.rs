@@ -56,7 +56,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 fn open_store(config: &Config) -> Result<Store, Failure> {
     let dir = state_directory(config.settings.state_dir.as_deref()).ok_or_else(|| {
         Failure::Runtime(
-            "no state directory: set settings.state_dir, STATE_DIRECTORY, XDG_STATE_HOME or HOME".into(),
+            "no state directory: set settings.state_dir, STATE_DIRECTORY, XDG_STATE_HOME or HOME"
+                .into(),
         )
     })?;
     Store::open(&dir).map_err(|error| Failure::Runtime(error.to_string()))
@@ -73,7 +74,13 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let now = clock::now_in(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
     let mut store = open_store(config)?;
     let mailer = mailer_for(config);
-    let outcome = runtime()?.block_on(deliver(config, &mut store, mailer.as_ref(), &now, Pass::Check))?;
+    let outcome = runtime()?.block_on(deliver(
+        config,
+        &mut store,
+        mailer.as_ref(),
+        &now,
+        Pass::Check,
+    ))?;
     store.last_check = Some(now.timestamp());
     save(&mut store, &now)?;
     tracing::info!(
@@ -113,9 +120,10 @@ async fn deliver(
     for delivery in plan.deliveries {
         let channel_key = delivery.channel.to_string();
         if pass == Pass::Retry {
-            let due = store.pending.get(&channel_key).is_some_and(|pending| {
-                pending.next_attempt.is_none_or(|at| at <= now.timestamp())
-            });
+            let due = store
+                .pending
+                .get(&channel_key)
+                .is_some_and(|pending| pending.next_attempt.is_none_or(|at| at <= now.timestamp()));
             if !due {
                 continue;
             }
@@ -143,7 +151,10 @@ async fn deliver(
                 let pending = store.pending.entry(channel_key).or_default();
                 pending.attempts = pending.attempts.saturating_add(1);
                 pending.last_error = error.to_string();
-                pending.next_attempt = now.timestamp().checked_add(retry_delay(pending.attempts)).ok();
+                pending.next_attempt = now
+                    .timestamp()
+                    .checked_add(retry_delay(pending.attempts))
+                    .ok();
                 tracing::error!(channel = %delivery.channel, attempts = pending.attempts, error = %error, "reminder not delivered; it stays pending");
                 outcome.failed.push((delivery.channel.clone(), error));
             }
@@ -153,7 +164,9 @@ async fn deliver(
     // A channel that has nothing due any more (renewed, retired) is no longer pending.
     if pass == Pass::Check {
         let still_due: HashSet<String> = plan_channels(config, store, now);
-        store.pending.retain(|channel, _| still_due.contains(channel));
+        store
+            .pending
+            .retain(|channel, _| still_due.contains(channel));
     }
     Ok(outcome)
 }
@@ -232,11 +245,25 @@ fn log_alert(alert: &Alert<'_>) {
             "{number}: {todo} by {local_act_by} ({days_left} days left)"
         ),
         Threshold::Grace(_) => tracing::error!(
-            number, carrier, act_by, days_left, action, lost_on, label, why,
+            number,
+            carrier,
+            act_by,
+            days_left,
+            action,
+            lost_on,
+            label,
+            why,
             "{number}: past its act-by date {local_act_by}, in grace: {todo} now; lost on {lost_on}"
         ),
         Threshold::Lost => tracing::error!(
-            number, carrier, act_by, days_left, action, lost_on, label, why,
+            number,
+            carrier,
+            act_by,
+            days_left,
+            action,
+            lost_on,
+            label,
+            why,
             "{number}: lost on {lost_on} (final notice)"
         ),
     }
@@ -274,17 +301,27 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     for address in recipients {
         let result = runtime.block_on(mailer.send(address, "numkeep test message", body.clone()));
         match result {
-            Ok(()) => println!("email to {address} via {}: ok (accepted by the server)", mailer.description),
+            Ok(()) => println!(
+                "email to {address} via {}: ok (accepted by the server)",
+                mailer.description
+            ),
             Err(error) => {
                 failures += 1;
-                println!("email to {address} via {}: failed: {}", mailer.description, error.message);
+                println!(
+                    "email to {address} via {}: failed: {}",
+                    mailer.description, error.message
+                );
                 if let Some(hint) = error.hint {
                     println!("  hint: {hint}");
                 }
             }
         }
     }
-    if failures == 0 { Ok(()) } else { Err(Failure::Reported(1)) }
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Reported(1))
+    }
 }
 
 fn test_message_body(config: &Config, now: &Zoned) -> String {
@@ -312,19 +349,25 @@ fn test_message_body(config: &Config, now: &Zoned) -> String {
 
 /// The one-line STATUS systemd shows: the next check and the most urgent number.
 fn status_line(config: &Config, now: &Zoned, next_tick: Option<&Zoned>) -> String {
-    let next = next_tick.map_or_else(|| "never".to_owned(), |tick| tick.strftime("%Y-%m-%d %H:%M %Z").to_string());
+    let next = next_tick.map_or_else(
+        || "never".to_owned(),
+        |tick| tick.strftime("%Y-%m-%d %H:%M %Z").to_string(),
+    );
     let reports = evaluate(config, now.date());
-    let urgent = reports.iter().find(|report| report.state != State::Retired).and_then(|report| {
-        report.most_urgent().map(|deadline| {
-            format!(
-                "; most urgent {} act by {} ({} days, {})",
-                report.entry.number,
-                deadline.local_act_by,
-                deadline.days_left,
-                report.state.key()
-            )
-        })
-    });
+    let urgent = reports
+        .iter()
+        .find(|report| report.state != State::Retired)
+        .and_then(|report| {
+            report.most_urgent().map(|deadline| {
+                format!(
+                    "; most urgent {} act by {} ({} days, {})",
+                    report.entry.number,
+                    deadline.local_act_by,
+                    deadline.days_left,
+                    report.state.key()
+                )
+            })
+        });
     format!("next check {next}{}", urgent.unwrap_or_default())
 }
 
@@ -352,7 +395,12 @@ impl Daemon {
         match deliver(config, &mut self.store, self.mailer.as_ref(), &now, pass).await {
             Ok(outcome) => {
                 if pass == Pass::Check {
-                    tracing::info!(logged = outcome.logged, emailed = outcome.emailed, pending = outcome.failed.len(), "check done");
+                    tracing::info!(
+                        logged = outcome.logged,
+                        emailed = outcome.emailed,
+                        pending = outcome.failed.len(),
+                        "check done"
+                    );
                 }
             }
             Err(failure) => tracing::error!("{failure}"),
@@ -369,7 +417,11 @@ impl Daemon {
 
     /// The earliest pending retry, if any.
     fn next_retry(&self) -> Option<Timestamp> {
-        self.store.pending.values().filter_map(|pending: &Pending| pending.next_attempt).min()
+        self.store
+            .pending
+            .values()
+            .filter_map(|pending: &Pending| pending.next_attempt)
+            .min()
     }
 
     fn reload(&mut self, why: &str) {
@@ -384,7 +436,11 @@ impl Daemon {
                 if self.config().settings.timezone.name != old_zone {
                     tracing::info!("the time zone changed; the schedule follows the new zone");
                 }
-                tracing::info!(reason = why, numbers = self.config().numbers.len(), "config reloaded");
+                tracing::info!(
+                    reason = why,
+                    numbers = self.config().numbers.len(),
+                    "config reloaded"
+                );
             }
             Err(failure) => {
                 for line in failure.to_string().lines() {
@@ -444,7 +500,8 @@ pub fn run_daemon(path: &Path) -> Result<(), Failure> {
 }
 
 async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
-    let signal_error = |error: std::io::Error| Failure::Runtime(format!("cannot listen for signals: {error}"));
+    let signal_error =
+        |error: std::io::Error| Failure::Runtime(format!("cannot listen for signals: {error}"));
     let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
@@ -464,7 +521,11 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
         state = %daemon.store.path().display(),
         "numkeep started"
     );
-    systemd::ready(&status_line(daemon.config(), &now, daemon.next_tick.as_ref()));
+    systemd::ready(&status_line(
+        daemon.config(),
+        &now,
+        daemon.next_tick.as_ref(),
+    ));
     if missed_check(daemon.config(), last_check.as_ref(), &now) {
         tracing::info!("a scheduled check was missed while numkeep was not running; checking now");
         let stopped = run_interruptible(daemon, Pass::Check, &mut terminate, &mut interrupt).await;
@@ -492,7 +553,11 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
             match &mut watcher {
                 Some((stream, names)) => loop {
                     match stream.next().await {
-                        Some(Ok(event)) if event.name.as_ref().is_some_and(|name| names.contains(name)) => break,
+                        Some(Ok(event))
+                            if event.name.as_ref().is_some_and(|name| names.contains(name)) =>
+                        {
+                            break;
+                        }
                         Some(_) => {}
                         None => std::future::pending::<()>().await,
                     }

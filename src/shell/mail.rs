@@ -74,7 +74,9 @@ fn read_password(smtp: &SmtpSettings) -> Result<Option<String>, String> {
     if let Some(path) = &smtp.password_file {
         return from_file(path).map(non_empty);
     }
-    Ok(std::env::var("NUMKEEP_SMTP_PASSWORD").ok().and_then(non_empty))
+    Ok(std::env::var("NUMKEEP_SMTP_PASSWORD")
+        .ok()
+        .and_then(non_empty))
 }
 
 impl Mailer {
@@ -139,7 +141,9 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
     let builder = match smtp.tls {
         TlsMode::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host),
         TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
-        TlsMode::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)),
+        TlsMode::None => Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(
+            &smtp.host,
+        )),
     }
     .map_err(|error| format!("cannot set up SMTP to {}: {error}", smtp.host))?;
     let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
@@ -162,17 +166,31 @@ fn smtp_error(error: &lettre::transport::smtp::Error, description: &str) -> Send
     let all = format!("{text} {source_text}").to_lowercase();
     let code = error.status().map(|code| code.to_string());
     let hint = if all.contains("connection refused") {
-        Some(format!("nothing accepts connections at {description}: check host and port"))
-    } else if code.as_deref().is_some_and(|code| code.starts_with("535") || code.starts_with("534"))
+        Some(format!(
+            "nothing accepts connections at {description}: check host and port"
+        ))
+    } else if code
+        .as_deref()
+        .is_some_and(|code| code.starts_with("535") || code.starts_with("534"))
         || all.contains("authentication")
     {
         Some("the server refused the login: check `user` and the password".into())
-    } else if all.contains("notvalidforname") || all.contains("not valid for name") || all.contains("certificate") {
+    } else if all.contains("notvalidforname")
+        || all.contains("not valid for name")
+        || all.contains("certificate")
+    {
         Some("the server's TLS certificate does not match `host` or is not trusted: use the host name on its certificate".into())
-    } else if error.is_timeout() || all.contains("corrupt message") || all.contains("invalid content type") || all.contains("received corrupt") {
+    } else if error.is_timeout()
+        || all.contains("corrupt message")
+        || all.contains("invalid content type")
+        || all.contains("received corrupt")
+    {
         Some("the TLS mode may not match the port: port 465 uses tls = \"tls\", port 587 uses tls = \"starttls\"".into())
     } else if error.is_tls() || all.contains("starttls") {
-        Some("TLS failed: check that `tls` matches the port (465: \"tls\", 587: \"starttls\")".into())
+        Some(
+            "TLS failed: check that `tls` matches the port (465: \"tls\", 587: \"starttls\")"
+                .into(),
+        )
     } else {
         None
     };

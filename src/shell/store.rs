@@ -156,7 +156,8 @@ impl Store {
     /// Writes the whole state atomically. Keys of obligations long past are dropped first.
     pub fn save(&mut self, today: Date) -> Result<(), StoreError> {
         if let Ok(horizon) = today.checked_sub(jiff::Span::new().days(FORGET_AFTER_DAYS)) {
-            self.done.retain(|key| act_by_of(key).is_none_or(|act_by| act_by >= horizon));
+            self.done
+                .retain(|key| act_by_of(key).is_none_or(|act_by| act_by >= horizon));
         }
         let mut done: Vec<String> = self.done.iter().cloned().collect();
         done.sort_unstable();
@@ -168,7 +169,8 @@ impl Store {
         };
         let bytes = serde_json::to_vec_pretty(&file)
             .map_err(|error| StoreError::Io(self.path.clone(), io::Error::other(error)))?;
-        write_atomically(&self.path, &bytes).map_err(|error| StoreError::Io(self.path.clone(), error))?;
+        write_atomically(&self.path, &bytes)
+            .map_err(|error| StoreError::Io(self.path.clone(), error))?;
         // The state names numbers and addresses: keep it private even under a loose umask.
         let _ = fs::set_permissions(&self.path, fs::Permissions::from_mode(0o600));
         Ok(())
@@ -206,16 +208,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let mut store = Store::open(dir.path()).unwrap();
-            store.done.insert("log|+96551234567|fee|2026-11-30|lead:7d".into());
-            store.done.insert("log|+96551234567|fee|2020-01-01|lost".into());
+            store
+                .done
+                .insert("log|+96551234567|fee|2026-11-30|lead:7d".into());
+            store
+                .done
+                .insert("log|+96551234567|fee|2020-01-01|lost".into());
             store.last_check = Some("2026-11-23T06:00:00Z".parse().unwrap());
             store.save(date(2026, 11, 23)).unwrap();
         }
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.done.len(), 1);
-        assert!(store.done.contains("log|+96551234567|fee|2026-11-30|lead:7d"));
-        assert_eq!(store.last_check.unwrap().to_string(), "2026-11-23T06:00:00Z");
-        let mode = fs::metadata(dir.path().join(STATE_FILE)).unwrap().permissions().mode();
+        assert!(
+            store
+                .done
+                .contains("log|+96551234567|fee|2026-11-30|lead:7d")
+        );
+        assert_eq!(
+            store.last_check.unwrap().to_string(),
+            "2026-11-23T06:00:00Z"
+        );
+        let mode = fs::metadata(dir.path().join(STATE_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
@@ -223,13 +239,21 @@ mod tests {
     fn a_second_store_on_the_same_directory_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let _first = Store::open(dir.path()).unwrap();
-        assert!(matches!(Store::open(dir.path()), Err(StoreError::Locked(_))));
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::Locked(_))
+        ));
     }
 
     #[test]
     fn corrupt_state_is_set_aside() {
         let dir = tempfile::tempdir().unwrap();
-        for bytes in [&b"{\"schema\": 1, \"done\": [3]"[..], b"\x00\xff garbage", b"", b"{\"schema\":0}"] {
+        for bytes in [
+            &b"{\"schema\": 1, \"done\": [3]"[..],
+            b"\x00\xff garbage",
+            b"",
+            b"{\"schema\":0}",
+        ] {
             fs::write(dir.path().join(STATE_FILE), bytes).unwrap();
             let store = Store::open(dir.path()).unwrap();
             assert!(store.done.is_empty());
@@ -237,7 +261,14 @@ mod tests {
         }
         let aside = fs::read_dir(dir.path())
             .unwrap()
-            .filter(|entry| entry.as_ref().unwrap().file_name().to_string_lossy().contains("corrupt"))
+            .filter(|entry| {
+                entry
+                    .as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .contains("corrupt")
+            })
             .count();
         assert!(aside >= 1);
     }
@@ -247,8 +278,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = "{\"schema\": 99, \"last_check\": null}";
         fs::write(dir.path().join(STATE_FILE), text).unwrap();
-        assert!(matches!(Store::open(dir.path()), Err(StoreError::NewerSchema(..))));
-        assert_eq!(fs::read_to_string(dir.path().join(STATE_FILE)).unwrap(), text);
+        assert!(matches!(
+            Store::open(dir.path()),
+            Err(StoreError::NewerSchema(..))
+        ));
+        assert_eq!(
+            fs::read_to_string(dir.path().join(STATE_FILE)).unwrap(),
+            text
+        );
     }
 
     #[test]
