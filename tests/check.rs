@@ -50,7 +50,7 @@ fn toml_syntax_error() {
 fn unclosed_table_header() {
     assert_refused(
         "[[number]\nnumber = \"+44 7700 900123\"\n",
-        "config.toml:1:9: invalid TOML: unclosed array table, expected `]`\n",
+        "config.toml:1:10: invalid TOML: unclosed array table, expected `]`\n",
     );
 }
 
@@ -285,14 +285,14 @@ fn durations_without_a_unit_or_with_an_unknown_one() {
     let config = r#"
 [[number]]
 number = "+965 5123 4567"
-topup_valid_for = 30
-use_every = "3 fortnights"
+topup_valid_for = "3 fortnights"
+use_every = 30
 last_topup = 2026-11-01
 "#;
     assert_refused(
         config,
-        "config.toml:4:19: `topup_valid_for` needs a unit: write \"30d\" for days, \"mo\" for months\n\
-         config.toml:5:13: `use_every`: invalid duration \"3 fortnights\": unknown unit \"fortnights\"; use d, w, mo or y\n",
+        "config.toml:4:19: `topup_valid_for`: invalid duration \"3 fortnights\": unknown unit \"fortnights\"; use d, w, mo or y\n\
+         config.toml:5:13: `use_every` needs a unit: write \"30d\" for days, \"mo\" for months\n",
     );
 }
 
@@ -341,7 +341,7 @@ fn invalid_cron_lines() {
         ("0 25 * * *", "Component error: Number out of bounds."),
         (
             "0 0 9 * * *",
-            "Invalid pattern: Pattern must have 5 fields when seconds and years are disallowed.",
+            "Invalid pattern: Pattern must have 5 fields when seconds are disallowed.",
         ),
     ] {
         let config = format!("[settings]\ncheck_at = \"{cron}\"\n{VALID_NUMBER}");
@@ -470,7 +470,7 @@ valid_until = 2027-01-31
     assert_refused(
         config,
         "config.toml:3:12: unknown time zone \"Mars/Olympus\": use an IANA name like \"Asia/Kuwait\" or \"UTC\"\n\
-         config.toml:4:12: invalid cron line \"every morning\" for `check_at`: Invalid pattern: Pattern must have 5 fields when seconds and years are disallowed.; write 5 fields: minute hour day-of-month month day-of-week, like \"0 9 * * *\"\n\
+         config.toml:4:12: invalid cron line \"every morning\" for `check_at`: Invalid pattern: Pattern must have 5 fields when seconds are disallowed.; write 5 fields: minute hour day-of-month month day-of-week, like \"0 9 * * *\"\n\
          config.toml:7:19: `topup_valid_for`: invalid duration \"3m\": a bare \"m\" is ambiguous; use \"mo\" for months\n\
          config.toml:10:10: +96551234567: no rule gives this number a deadline; set a carrier, a rule (topup_valid_for, use_every, fee), valid_until, or status = \"retired\"\n\
          config.toml:16:11: unknown carrier `zian-kw`; did you mean `zain-kw`?\n\
@@ -481,18 +481,10 @@ valid_until = 2027-01-31
 #[test]
 fn every_syntax_error_is_reported_at_once() {
     let config = "[settings]\ntimezone = UTC\n\n[[number]]\nnumber = \"+965 5123 4567\nvalid_until = 2027-01-31\n";
-    let outcome = check(config).expect_code(2);
-    let lines: Vec<&str> = outcome.stderr.lines().collect();
-    assert!(lines.len() >= 2, "{}", outcome.stderr);
-    assert!(
-        lines[0].starts_with("config.toml:2:12: invalid TOML: "),
-        "{}",
-        outcome.stderr
-    );
-    assert!(
-        lines[1].starts_with("config.toml:5:10: invalid TOML: "),
-        "{}",
-        outcome.stderr
+    assert_refused(
+        config,
+        "config.toml:2:12: invalid TOML: string values must be quoted, expected literal string\n\
+         config.toml:5:25: invalid TOML: invalid basic string, expected `\"`\n",
     );
 }
 
@@ -623,20 +615,17 @@ carrier = "zain-kw"
 
 #[test]
 fn the_shipped_example_config_is_valid() {
-    let example = project_file("config.example.toml");
-    let scratch = Scratch::new();
-    let outcome = scratch
-        .numkeep(&["--config", example.to_str().unwrap(), "check"])
-        .output()
-        .success();
+    let example = std::fs::read_to_string(project_file("config.example.toml")).unwrap();
+    let outcome = check(&example).success();
     assert!(
-        outcome
-            .stdout
-            .starts_with(&format!("{}: ok (", example.display())),
+        outcome.stdout.starts_with("config.toml: ok ("),
         "{}",
         outcome.stdout
     );
-    assert!(!outcome.stderr.contains("error"), "{}", outcome.stderr);
+    // The example may warn (a `checked` date grows old), but nothing in it is an error.
+    for line in outcome.stderr.lines() {
+        assert!(line.contains(": warning: "), "{line}");
+    }
 }
 
 /// A small deterministic generator, so that every run tries the same garbage.
@@ -705,7 +694,6 @@ fn textual_garbage_is_refused_without_a_panic() {
         "[[number]]\nnumber = \"+965 5123 4567\"\nvalid_until = 2027-01-31\nlast_topup_amount = 1e400\n",
         "number = []\ncarriers = 3\nsettings = []\n",
         "[settings]\nstate_dir = \"/tmp\\u0000x\"\n",
-        "include = [\"../../../../../../dev/null/*\"]\n",
         "include = \"conf.d\"\n",
         "[carriers]\nzain = 5\n",
     ];

@@ -3,5 +3,6 @@
 mod support;
 
 mod check;
+mod delivery;
 mod renew;
 mod status;

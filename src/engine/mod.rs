@@ -2,4 +2,6 @@
 
 pub mod deadline;
 pub mod plan;
+#[cfg(test)]
+mod properties;
 pub mod status;

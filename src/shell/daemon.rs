@@ -116,6 +116,11 @@ async fn deliver(
     pass: Pass,
 ) -> Result<Outcome, Failure> {
     let plan = plan(config, &store.done, now);
+    let due_channels: HashSet<String> = plan
+        .deliveries
+        .iter()
+        .map(|delivery| delivery.channel.to_string())
+        .collect();
     let mut outcome = Outcome::default();
     for delivery in plan.deliveries {
         let channel_key = delivery.channel.to_string();
@@ -161,22 +166,13 @@ async fn deliver(
         }
         save(store, now)?;
     }
-    // A channel that has nothing due any more (renewed, retired) is no longer pending.
+    // A channel that had nothing due at this check (renewed, retired) is no longer pending.
     if pass == Pass::Check {
-        let still_due: HashSet<String> = plan_channels(config, store, now);
         store
             .pending
-            .retain(|channel, _| still_due.contains(channel));
+            .retain(|channel, _| due_channels.contains(channel));
     }
     Ok(outcome)
-}
-
-fn plan_channels(config: &Config, store: &Store, now: &Zoned) -> HashSet<String> {
-    plan(config, &store.done, now)
-        .deliveries
-        .iter()
-        .map(|delivery| delivery.channel.to_string())
-        .collect()
 }
 
 fn retry_delay(attempts: u32) -> Duration {
@@ -576,8 +572,7 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
                 watcher = watch_config(&daemon.loaded.files);
             }
             () = tokio::time::sleep(sleep_for) => {
-                if let Some(interval) = watchdog {
-                    let _ = interval;
+                if watchdog.is_some() {
                     systemd::watchdog();
                 }
                 let now = daemon.now();

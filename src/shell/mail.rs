@@ -12,7 +12,16 @@ use lettre::{AsyncSendmailTransport, AsyncSmtpTransport, AsyncTransport, Tokio1E
 
 use crate::config::model::{EmailSettings, SmtpSettings, TlsMode, Transport};
 
-const SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one SMTP conversation may take. lettre's own timeout covers only the connect,
+/// so a server that never answers (or a TLS mode that does not match the port) would hang
+/// the check; the whole send is bounded instead. `NUMKEEP_SMTP_TIMEOUT` (seconds) overrides.
+fn smtp_timeout() -> Duration {
+    std::env::var("NUMKEEP_SMTP_TIMEOUT")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+        .filter(|seconds| *seconds > 0)
+        .map_or(Duration::from_secs(30), Duration::from_secs)
+}
 
 pub struct Mailer {
     from: Mailbox,
@@ -117,11 +126,23 @@ impl Mailer {
             .body(body)
             .map_err(|error| build_error(format!("cannot build the message: {error}")))?;
         match &self.transport {
-            MailTransport::Smtp(transport) => transport
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|error| smtp_error(&error, &self.description)),
+            MailTransport::Smtp(transport) => {
+                let timeout = smtp_timeout();
+                match tokio::time::timeout(timeout, transport.send(message)).await {
+                    Ok(result) => result
+                        .map(drop)
+                        .map_err(|error| smtp_error(&error, &self.description)),
+                    Err(_) => Err(SendError {
+                        message: format!(
+                            "{}: no answer within {} seconds",
+                            self.description,
+                            timeout.as_secs()
+                        ),
+                        hint: Some("the TLS mode may not match the port: port 465 uses tls = \"tls\", port 587 uses tls = \"starttls\"".into()),
+                        permanent: false,
+                    }),
+                }
+            }
             MailTransport::Sendmail(transport) => {
                 transport.send(message).await.map(drop).map_err(|error| SendError {
                     message: format!("sendmail failed: {error}"),
@@ -146,7 +167,7 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
         )),
     }
     .map_err(|error| format!("cannot set up SMTP to {}: {error}", smtp.host))?;
-    let mut builder = builder.port(smtp.port).timeout(Some(SMTP_TIMEOUT));
+    let mut builder = builder.port(smtp.port).timeout(Some(smtp_timeout()));
     if let Some(user) = &smtp.user {
         let password = read_password(smtp)?.ok_or_else(|| {
             format!(

@@ -59,6 +59,7 @@ impl Scratch {
             .env("XDG_STATE_HOME", self.path("xdg-state"))
             .env("STATE_DIRECTORY", self.state_dir())
             .env("RUST_LOG", "info")
+            .env("NUMKEEP_SMTP_TIMEOUT", "3")
             .env("SSL_CERT_FILE", super::smtp_server::ca_path())
             .env_remove("NUMKEEP_CONFIG")
             .env_remove("NUMKEEP_SMTP_PASSWORD")

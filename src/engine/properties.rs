@@ -1,0 +1,383 @@
+//! Property tests of the deadline engine: for random dates (1990–2100) and durations, the
+//! invariants DESIGN.md §2 states hold. The expected calendar answers are computed here by
+//! hand (own leap-year rule, own month arithmetic), not with the code under test.
+
+use std::str::FromStr;
+
+use jiff::civil::{Date, date};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+use super::deadline::{RuleKind, Why, obligations};
+use crate::config::model::*;
+use crate::config::period::{Period, Unit};
+
+const CASES: u32 = 512;
+
+fn is_leap_year(year: i16) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+fn days_in_month(year: i16, month: i8) -> i8 {
+    match month {
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// `anchor` + `months` calendar months, clamped at month end, computed from the calendar.
+fn add_months_by_hand(anchor: Date, months: i64) -> Date {
+    let month_index = i64::from(anchor.year()) * 12 + i64::from(anchor.month() - 1) + months;
+    let year = i16::try_from(month_index.div_euclid(12)).unwrap();
+    let month = i8::try_from(month_index.rem_euclid(12) + 1).unwrap();
+    date(year, month, anchor.day().min(days_in_month(year, month)))
+}
+
+/// A civil date in 1990–2100; days 29–31 are clamped to the month's end, so month ends come
+/// up often (they are where calendar arithmetic goes wrong).
+fn any_date() -> impl Strategy<Value = Date> {
+    (1990i16..=2100, 1i8..=12, 1i8..=31)
+        .prop_map(|(year, month, day)| date(year, month, day.min(days_in_month(year, month))))
+}
+
+fn any_period() -> impl Strategy<Value = Period> {
+    let unit = prop_oneof![
+        Just(Unit::Day),
+        Just(Unit::Week),
+        Just(Unit::Month),
+        Just(Unit::Year),
+    ];
+    (1u32..=1000, unit).prop_map(|(count, unit)| Period { count, unit })
+}
+
+fn any_grace() -> impl Strategy<Value = Vec<GracePhase>> {
+    proptest::collection::vec(
+        any_period().prop_map(|length| GracePhase {
+            length,
+            state: None,
+        }),
+        0..=3,
+    )
+}
+
+fn blank_number() -> NumberEntry {
+    NumberEntry {
+        number: "+96551234567".into(),
+        label: None,
+        carrier: None,
+        rules: RuleSet::default(),
+        last_topup: None,
+        last_topup_amount: None,
+        last_used: None,
+        balance: None,
+        next_charge: None,
+        valid_until: None,
+        paused_since: None,
+        status: LineStatus::Active,
+        email: Vec::new(),
+        remind_before: None,
+        location: Location {
+            path: "config.toml".into(),
+            line: 1,
+        },
+    }
+}
+
+/// The rules that count from one recorded date, and a number that records it.
+#[derive(Clone, Copy, Debug)]
+enum DatedRule {
+    Topup,
+    Use,
+    UseByTopup,
+    CalendarMonth,
+    Pause,
+}
+
+fn any_dated_rule() -> impl Strategy<Value = DatedRule> {
+    prop_oneof![
+        Just(DatedRule::Topup),
+        Just(DatedRule::Use),
+        Just(DatedRule::UseByTopup),
+        Just(DatedRule::CalendarMonth),
+        Just(DatedRule::Pause),
+    ]
+}
+
+fn number_with(rule: DatedRule, period: Period, recorded: Date) -> NumberEntry {
+    let mut number = blank_number();
+    match rule {
+        DatedRule::Topup => {
+            number.rules.topup_valid_for = Some(TopupValidity::Fixed(period));
+            number.last_topup = Some(recorded);
+        }
+        DatedRule::Use => {
+            number.rules.use_every = Some(UseEvery::Period(period));
+            number.last_used = Some(recorded);
+        }
+        DatedRule::UseByTopup => {
+            number.rules.use_every = Some(UseEvery::Period(period));
+            number.last_topup = Some(recorded);
+        }
+        DatedRule::CalendarMonth => {
+            number.rules.use_every = Some(UseEvery::CalendarMonth);
+            number.last_used = Some(recorded);
+        }
+        DatedRule::Pause => {
+            number.rules.pause_max = Some(period);
+            number.paused_since = Some(recorded);
+        }
+    }
+    number
+}
+
+fn money(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// A window that starts on the recorded date lasts at least a day: acting on the
+    /// recorded date itself is always in time.
+    #[test]
+    fn act_by_never_precedes_the_recorded_date(
+        rule in any_dated_rule(),
+        period in any_period(),
+        recorded in any_date(),
+    ) {
+        let number = number_with(rule, period, recorded);
+        let found = obligations(&number).unwrap();
+        prop_assert_eq!(found.len(), 1);
+        prop_assert!(found[0].act_by >= recorded, "{:?}", found[0]);
+    }
+
+    /// Window rules: act-by is exactly recorded + P − 1 day.
+    #[test]
+    fn window_ends_the_day_before_recorded_plus_period(
+        rule in any_dated_rule(),
+        period in any_period(),
+        recorded in any_date(),
+    ) {
+        prop_assume!(!matches!(rule, DatedRule::CalendarMonth));
+        let number = number_with(rule, period, recorded);
+        let found = obligations(&number).unwrap();
+        let end = match period.unit {
+            Unit::Day => recorded.checked_add(jiff::Span::new().days(i64::from(period.count))),
+            Unit::Week => recorded.checked_add(jiff::Span::new().days(7 * i64::from(period.count))),
+            Unit::Month => Ok(add_months_by_hand(recorded, i64::from(period.count))),
+            Unit::Year => Ok(add_months_by_hand(recorded, 12 * i64::from(period.count))),
+        }
+        .unwrap();
+        prop_assert_eq!(found[0].act_by, end.yesterday().unwrap());
+    }
+
+    /// Topping up later never brings the deadline forward, whatever else the number has.
+    #[test]
+    fn a_later_topup_never_moves_act_by_earlier(
+        validity in any_period(),
+        every in any_period(),
+        first in any_date(),
+        later_by in 0i64..=2000,
+        last_used in proptest::option::of(any_date()),
+        valid_until in proptest::option::of(any_date()),
+        grace in any_grace(),
+    ) {
+        let later = first.checked_add(jiff::Span::new().days(later_by)).unwrap();
+        let mut number = blank_number();
+        number.rules.topup_valid_for = Some(TopupValidity::Fixed(validity));
+        number.rules.use_every = Some(UseEvery::Period(every));
+        number.rules.grace = Some(grace);
+        number.last_used = last_used;
+        number.valid_until = valid_until;
+        number.last_topup = Some(first);
+        let before = obligations(&number).unwrap();
+        number.last_topup = Some(later);
+        let after = obligations(&number).unwrap();
+        prop_assert!(after[0].act_by >= before[0].act_by, "{:?} → {:?}", before, after);
+        for rule in [RuleKind::TopupValidFor, RuleKind::UseEvery] {
+            let act_by = |found: &[super::deadline::Obligation]| {
+                found.iter().find(|o| o.rule == rule).map(|o| o.act_by)
+            };
+            prop_assert!(act_by(&after) >= act_by(&before), "{:?}", rule);
+        }
+    }
+
+    /// A later use, for the period and calendar-month rules alike, never brings it forward.
+    #[test]
+    fn a_later_use_never_moves_act_by_earlier(
+        every in prop_oneof![
+            any_period().prop_map(UseEvery::Period),
+            Just(UseEvery::CalendarMonth),
+        ],
+        first in any_date(),
+        later_by in 0i64..=2000,
+    ) {
+        let later = first.checked_add(jiff::Span::new().days(later_by)).unwrap();
+        let mut number = blank_number();
+        number.rules.use_every = Some(every);
+        number.last_used = Some(first);
+        let before = obligations(&number).unwrap()[0].act_by;
+        number.last_used = Some(later);
+        let after = obligations(&number).unwrap()[0].act_by;
+        prop_assert!(after >= before, "{before} → {after}");
+    }
+
+    /// Month stepping from an anchor is one calendar computation, never a chain of clamped
+    /// steps: anchor + n months keeps the anchor's day where the month has it.
+    #[test]
+    fn month_steps_from_an_anchor_never_drift(
+        anchor in any_date(),
+        months_per_step in 1u32..=24,
+        steps in 0i64..=120,
+    ) {
+        let period = Period::months(months_per_step);
+        let stepped = period.after_times(anchor, steps).unwrap();
+        prop_assert_eq!(
+            stepped,
+            add_months_by_hand(anchor, i64::from(months_per_step) * steps)
+        );
+        let years = Period { count: months_per_step, unit: Unit::Year };
+        prop_assert_eq!(
+            years.after_times(anchor, steps).unwrap(),
+            add_months_by_hand(anchor, 12 * i64::from(months_per_step) * steps)
+        );
+    }
+
+    /// The fee rule: n = floor(balance / fee) charges are paid, the first unpaid one falls on
+    /// anchor + n × every (computed from the anchor), and act-by is the day before it.
+    #[test]
+    fn fee_deadline_is_the_day_before_the_first_unpaid_charge(
+        anchor in any_date(),
+        months_per_charge in 1u32..=12,
+        charges in 0u32..=60,
+        // Cents left over after the whole charges: never enough for one more.
+        leftover_cents in 0u32..298,
+    ) {
+        let fee = money("2.98");
+        let balance = fee * Decimal::from(charges) + Decimal::new(i64::from(leftover_cents), 2);
+        let mut number = blank_number();
+        number.rules.fee = Some(Fee { amount: fee, every: Period::months(months_per_charge) });
+        number.balance = Some(Balance { amount: balance, on: anchor });
+        number.next_charge = Some(anchor);
+        let found = obligations(&number).unwrap();
+        let expected_unpaid = add_months_by_hand(
+            anchor,
+            i64::from(months_per_charge) * i64::from(charges),
+        );
+        prop_assert_eq!(found[0].rule, RuleKind::Fee);
+        prop_assert_eq!(found[0].act_by, expected_unpaid.yesterday().unwrap());
+        match &found[0].why {
+            Why::Fee { charges_paid, first_unpaid, .. } => {
+                prop_assert_eq!(*charges_paid, u64::from(charges));
+                prop_assert_eq!(*first_unpaid, expected_unpaid);
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    /// The number is lost only after the act-by day: lost-on = act-by + 1 day, then each
+    /// grace phase in order; never on or before act-by.
+    #[test]
+    fn lost_on_comes_after_act_by(
+        rule in any_dated_rule(),
+        period in any_period(),
+        recorded in any_date(),
+        grace in any_grace(),
+    ) {
+        let mut number = number_with(rule, period, recorded);
+        number.rules.grace = Some(grace.clone());
+        let found = obligations(&number).unwrap();
+        let obligation = &found[0];
+        prop_assert!(obligation.lost_on > obligation.act_by, "{:?}", obligation);
+        let mut expected = obligation.act_by.tomorrow().unwrap();
+        for phase in &grace {
+            expected = phase.length.after(expected).unwrap();
+        }
+        prop_assert_eq!(obligation.lost_on, expected);
+        if grace.is_empty() {
+            prop_assert_eq!(obligation.lost_on, obligation.act_by.tomorrow().unwrap());
+        }
+    }
+
+    /// Used at any time in a month → act by the last day of the following month.
+    #[test]
+    fn calendar_month_acts_by_the_end_of_the_next_month(last_used in any_date()) {
+        let number = number_with(DatedRule::CalendarMonth, Period::days(1), last_used);
+        let act_by = obligations(&number).unwrap()[0].act_by;
+        let (year, month) = if last_used.month() == 12 {
+            (last_used.year() + 1, 1)
+        } else {
+            (last_used.year(), last_used.month() + 1)
+        };
+        prop_assert_eq!(act_by, date(year, month, days_in_month(year, month)));
+    }
+
+    /// An amount table picks the entry with the largest `min` not above the amount.
+    #[test]
+    fn amount_tables_pick_the_largest_min_not_above_the_amount(
+        mins in proptest::collection::btree_set(1u32..=20_000, 1..=5),
+        amount_mils in 1000u32..=25_000,
+        topped_up in any_date(),
+    ) {
+        // Tier i lasts i + 1 days; mins are in thousandths (KWD has three decimals).
+        let tiers: Vec<AmountTier> = mins
+            .iter()
+            .enumerate()
+            .map(|(index, min)| AmountTier {
+                min: Decimal::new(i64::from(*min), 3),
+                valid_for: Period::days(u32::try_from(index).unwrap() + 1),
+            })
+            .collect();
+        let amount = Decimal::new(i64::from(amount_mils), 3);
+        let mut number = blank_number();
+        number.rules.topup_valid_for = Some(TopupValidity::ByAmount(tiers.clone()));
+        number.last_topup = Some(topped_up);
+        number.last_topup_amount = Some(amount);
+        let found = obligations(&number).unwrap();
+        let chosen = tiers.iter().filter(|tier| tier.min <= amount).max_by_key(|tier| tier.min);
+        match chosen {
+            Some(tier) => {
+                prop_assert_eq!(found.len(), 1);
+                prop_assert_eq!(
+                    found[0].act_by,
+                    tier.valid_for.last_day_from(topped_up).unwrap()
+                );
+            }
+            // Below every min: no deadline (validation reports it as a config error).
+            None => prop_assert!(found.is_empty()),
+        }
+    }
+
+    /// While paused, top-up and use rules are suspended; the pause rule alone remains.
+    #[test]
+    fn a_pause_suspends_topup_and_use_rules(
+        validity in any_period(),
+        every in any_period(),
+        pause_max in any_period(),
+        last_topup in any_date(),
+        paused_since in any_date(),
+    ) {
+        let mut number = blank_number();
+        number.rules.topup_valid_for = Some(TopupValidity::Fixed(validity));
+        number.rules.use_every = Some(UseEvery::Period(every));
+        number.rules.pause_max = Some(pause_max);
+        number.last_topup = Some(last_topup);
+        number.paused_since = Some(paused_since);
+        let found = obligations(&number).unwrap();
+        let rules: Vec<RuleKind> = found.iter().map(|o| o.rule).collect();
+        prop_assert_eq!(rules, vec![RuleKind::PauseMax]);
+        prop_assert_eq!(found[0].act_by, pause_max.last_day_from(paused_since).unwrap());
+    }
+}
+
+#[test]
+fn the_hand_calendar_agrees_with_known_dates() {
+    // Guards the test's own arithmetic against the examples in DESIGN.md §2.
+    assert_eq!(add_months_by_hand(date(2026, 1, 31), 1), date(2026, 2, 28));
+    assert_eq!(add_months_by_hand(date(2026, 1, 31), 2), date(2026, 3, 31));
+    assert_eq!(add_months_by_hand(date(2028, 2, 29), 12), date(2029, 2, 28));
+    assert_eq!(add_months_by_hand(date(2099, 12, 31), 2), date(2100, 2, 28));
+    assert_eq!(add_months_by_hand(date(2000, 1, 30), 1), date(2000, 2, 29));
+}
