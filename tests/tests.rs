@@ -6,4 +6,5 @@ mod check;
 mod daemon;
 mod delivery;
 mod renew;
+mod security;
 mod status;

@@ -4,4 +4,5 @@ pub mod deadline;
 pub mod plan;
 #[cfg(test)]
 mod properties;
+pub mod schedule;
 pub mod status;

@@ -251,26 +251,6 @@ fn due_threshold(
     Some((threshold, marks))
 }
 
-/// The next `check_at` tick strictly after `now`, in the user's zone. `None` only for a
-/// schedule that never fires again (croner gives up after searching years ahead).
-pub fn next_check(config: &Config, now: &Zoned) -> Option<Zoned> {
-    config
-        .settings
-        .check_at
-        .cron
-        .find_next_occurrence(now, false)
-        .ok()
-}
-
-/// Whether a scheduled check was missed: some tick fell after `last_check` and at or before
-/// `now`. With no record of any check, the first start counts as a missed check.
-pub fn missed_check(config: &Config, last_check: Option<&Zoned>, now: &Zoned) -> bool {
-    let Some(last_check) = last_check else {
-        return true;
-    };
-    next_check(config, last_check).is_some_and(|tick| tick <= *now)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -456,20 +436,5 @@ status = "retired"
             .map(|d| d.channel.to_string())
             .collect();
         assert_eq!(channels, ["mailto:alice@example.org"]);
-    }
-
-    #[test]
-    fn schedule_and_catch_up() {
-        let config = config(CONFIG);
-        let now = at(date(2026, 11, 23)).with().hour(10).build().unwrap();
-        assert_eq!(
-            next_check(&config, &now).unwrap().to_string(),
-            "2026-11-24T09:00:00+00:00[UTC]"
-        );
-        let yesterday_check = at(date(2026, 11, 22));
-        assert!(missed_check(&config, Some(&yesterday_check), &now));
-        let this_morning = at(date(2026, 11, 23));
-        assert!(!missed_check(&config, Some(&this_morning), &now));
-        assert!(missed_check(&config, None, &now));
     }
 }

@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 
 use crate::config::edit::{EditError, Renewal, apply_renewal};
-use crate::config::model::{Config, TopupValidity};
+use crate::config::model::{Config, TopupValidity, Transport};
 use crate::config::money::parse_money;
 use crate::config::phone::normalize_number;
 use crate::config::{self, Diagnostics, Loaded, ReadContext};
@@ -178,6 +178,41 @@ fn print_warnings(loaded: &Loaded) {
     }
 }
 
+/// Secrets must not be readable by others, and whoever can write the config can redirect
+/// every reminder: warn (to stderr) about loose permissions on either.
+pub fn warn_about_permissions(loaded: &Loaded) {
+    use std::os::unix::fs::PermissionsExt;
+    let mode_of = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|metadata| metadata.permissions().mode() & 0o777)
+    };
+    for file in &loaded.files {
+        if let Some(mode) = mode_of(file).filter(|mode| mode & 0o022 != 0) {
+            eprintln!(
+                "{}: warning: the config is writable by other users (mode {mode:03o}): anyone could redirect your reminders; run chmod go-w on it",
+                file.display()
+            );
+        }
+    }
+    let password_file = loaded
+        .config
+        .email
+        .as_ref()
+        .and_then(|email| match &email.transport {
+            Transport::Smtp(smtp) => smtp.password_file.as_deref(),
+            Transport::Sendmail(_) => None,
+        });
+    if let Some(password_file) = password_file
+        && let Some(mode) = mode_of(password_file).filter(|mode| mode & 0o077 != 0)
+    {
+        eprintln!(
+            "{}: warning: the SMTP password file is readable by other users (mode {mode:03o}); run chmod 600 on it",
+            password_file.display()
+        );
+    }
+}
+
 fn today(config: &Config, at: Option<&str>) -> Result<Date, Failure> {
     Ok(clock::now_in(&config.settings.timezone.tz, at)
         .map_err(Failure::Usage)?
@@ -186,6 +221,7 @@ fn today(config: &Config, at: Option<&str>) -> Result<Date, Failure> {
 
 fn check(path: &Path) -> Result<(), Failure> {
     let loaded = load_config(path, None)?;
+    warn_about_permissions(&loaded);
     let config = &loaded.config;
     println!(
         "{}: ok ({} numbers, {} carriers, {} files)",

@@ -12,11 +12,12 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use crate::config::Loaded;
 use crate::config::model::Config;
-use crate::engine::plan::{Alert, Channel, Delivery, Threshold, missed_check, next_check, plan};
+use crate::engine::plan::{Alert, Channel, Delivery, Threshold, plan};
+use crate::engine::schedule::{Wake, missed_check, next_check, on_wake, sleep_for};
 use crate::engine::status::{State, evaluate};
 use crate::render;
 
-use super::cli::{Failure, load_config};
+use super::cli::{Failure, load_config, warn_about_permissions};
 use super::clock;
 use super::mail::{Mailer, SendError};
 use super::store::{Pending, Store, state_directory};
@@ -25,7 +26,9 @@ use super::systemd;
 /// The longest single sleep: the monotonic clock does not see wall-clock steps or suspend,
 /// so the daemon wakes this often to look at the wall clock again.
 const MAX_SLEEP: Duration = Duration::from_secs(5 * 60);
-/// Retry delays after failed sends: 1, 2, 4, … minutes, at most an hour.
+/// Retry delays after failed sends: 1, 2, 4, … minutes, at most an hour. The environment
+/// variable `NUMKEEP_RETRY_BASE_SECS` (whole seconds, > 0) replaces this first delay so that
+/// tests need not wait a minute; the doubling and the cap stay the same.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 const LONGEST_RETRY: Duration = Duration::from_secs(60 * 60);
 
@@ -176,8 +179,13 @@ async fn deliver(
 }
 
 fn retry_delay(attempts: u32) -> Duration {
+    let first = std::env::var("NUMKEEP_RETRY_BASE_SECS")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+        .filter(|seconds| *seconds > 0)
+        .map_or(FIRST_RETRY, Duration::from_secs);
     let factor = 1u32 << attempts.saturating_sub(1).min(6);
-    (FIRST_RETRY * factor).min(LONGEST_RETRY)
+    first.saturating_mul(factor).min(LONGEST_RETRY)
 }
 
 async fn send_digest(
@@ -483,6 +491,7 @@ fn watch_config(files: &[PathBuf]) -> Option<(inotify::EventStream<Vec<u8>>, Vec
 
 pub fn run_daemon(path: &Path) -> Result<(), Failure> {
     let loaded = load_config(path, None)?;
+    warn_about_permissions(&loaded);
     let store = open_store(&loaded.config)?;
     let mailer = mailer_for(&loaded.config);
     let mut daemon = Daemon {
@@ -532,19 +541,11 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
 
     loop {
         let now = daemon.now();
-        let mut wake = now.timestamp() + MAX_SLEEP;
-        if let Some(tick) = &daemon.next_tick {
-            wake = wake.min(tick.timestamp());
-        }
-        if let Some(retry) = daemon.next_retry() {
-            wake = wake.min(retry);
-        }
-        let mut sleep_for = now.timestamp().duration_until(wake).unsigned_abs();
-        if let Some(interval) = watchdog {
-            sleep_for = sleep_for.min(interval);
-        }
-        // Sleep at least a little so that a tick in the past cannot spin the loop.
-        let sleep_for = sleep_for.max(Duration::from_millis(10));
+        let longest = watchdog.map_or(MAX_SLEEP, |interval| interval.min(MAX_SLEEP));
+        let next_retry = daemon.next_retry();
+        // At least a little, so that a tick in the past cannot spin the loop.
+        let sleep = sleep_for(daemon.next_tick.as_ref(), next_retry, &now, longest)
+            .max(Duration::from_millis(10));
         let config_changed = async {
             match &mut watcher {
                 Some((stream, names)) => loop {
@@ -571,14 +572,16 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
                 daemon.reload("the config file changed");
                 watcher = watch_config(&daemon.loaded.files);
             }
-            () = tokio::time::sleep(sleep_for) => {
+            () = tokio::time::sleep(sleep) => {
                 if watchdog.is_some() {
                     systemd::watchdog();
                 }
                 let now = daemon.now();
-                let tick_due = daemon.next_tick.as_ref().is_some_and(|tick| *tick <= now);
-                let retry_due = daemon.next_retry().is_some_and(|retry| retry <= now.timestamp());
-                let pass = if tick_due { Some(Pass::Check) } else if retry_due { Some(Pass::Retry) } else { None };
+                let pass = match on_wake(daemon.next_tick.as_ref(), daemon.next_retry(), &now) {
+                    Wake::Check => Some(Pass::Check),
+                    Wake::Retry => Some(Pass::Retry),
+                    Wake::Sleep => None,
+                };
                 if let Some(pass) = pass
                     && run_interruptible(daemon, pass, &mut terminate, &mut interrupt).await
                 {
@@ -609,4 +612,24 @@ fn stop(daemon: &mut Daemon) -> Result<(), Failure> {
     tracing::info!("stopping");
     let now = daemon.now();
     save(&mut daemon.store, &now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_from_one_minute_up_to_an_hour() {
+        // The production schedule; NUMKEEP_RETRY_BASE_SECS (a test override) must be unset.
+        if std::env::var_os("NUMKEEP_RETRY_BASE_SECS").is_some() {
+            return;
+        }
+        let minutes = |attempts| retry_delay(attempts).as_secs() / 60;
+        let schedule: Vec<u64> = (1..=9).map(minutes).collect();
+        assert_eq!(schedule, [1, 2, 4, 8, 16, 32, 60, 60, 60]);
+        assert_eq!(retry_delay(1), Duration::from_secs(60));
+        // Attempt 0 never happens (a failure counts itself first), but must not be shorter.
+        assert_eq!(minutes(0), 1);
+        assert_eq!(retry_delay(u32::MAX), LONGEST_RETRY);
+    }
 }
