@@ -128,7 +128,12 @@ fn read_includes(
                 message,
             ));
         };
-        let paths: Vec<PathBuf> = match glob::glob(&full_pattern.to_string_lossy()) {
+        // Hidden files are skipped: editors' and numkeep's own temporary files start with a dot.
+        let options = glob::MatchOptions {
+            require_literal_leading_dot: true,
+            ..glob::MatchOptions::new()
+        };
+        let paths: Vec<PathBuf> = match glob::glob_with(&full_pattern.to_string_lossy(), options) {
             Ok(paths) => paths.filter_map(Result::ok).collect(),
             Err(glob_error) => {
                 error(format!("invalid include pattern {pattern:?}: {glob_error}"));

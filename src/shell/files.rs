@@ -14,11 +14,9 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
     let file_name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file path"))?;
-    let temporary = directory.join(format!(
-        ".{}.numkeep-{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
+    let prefix = format!(".{}.numkeep-", file_name.to_string_lossy());
+    remove_leftovers(directory, &prefix);
+    let temporary = directory.join(format!("{prefix}{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = File::create(&temporary)?;
         if let Ok(metadata) = fs::metadata(path) {
@@ -33,4 +31,47 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(&temporary);
     }
     result
+}
+
+/// A writer killed between creating its temporary file and the rename leaves the file
+/// behind; remove such leftovers so they neither pile up nor get read as config.
+fn remove_leftovers(directory: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(directory) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replaces_content_keeps_mode_and_cleans_leftovers() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(&path, "old").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let leftover = dir.path().join(".config.toml.numkeep-99999.tmp");
+        fs::write(&leftover, "half").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        assert!(!leftover.exists());
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["config.toml"]);
+    }
 }
