@@ -309,7 +309,7 @@ valid_until = 2027-02-28
 "#;
     assert_refused(
         config,
-        "config.toml:6:1: duplicate number +96551234567 (first at config.toml:2)\n",
+        "config.toml:7:10: duplicate number +96551234567 (first at config.toml:2)\n",
     );
 }
 

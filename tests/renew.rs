@@ -183,13 +183,12 @@ fn balance_keeps_the_billing_day() {
         ],
     )
     .success();
-    // The next charge after 2026-11-20 on the 15th is 2026-12-15 (not 2026-11-20 + 1mo).
+    // The anchor stays as written (the 15th); the engine steps from it to the first charge
+    // on or after 2026-11-20, which is 2026-12-15 (not 2026-11-20 + 1mo).
     let expected = replace_once(
         &fixture(),
-        "balance = { amount = \"2.00\", on = 2026-10-01 }   # read in the app\n\
-         next_charge = 2026-10-15    # billing day: the 15th\n",
-        "balance = { amount = \"12.50\", on = 2026-11-20 }   # read in the app\n\
-         next_charge = 2026-12-15    # billing day: the 15th\n",
+        "balance = { amount = \"2.00\", on = 2026-10-01 }   # read in the app\n",
+        "balance = { amount = \"12.50\", on = 2026-11-20 }   # read in the app\n",
     );
     assert_eq!(scratch.read("config.toml"), expected);
     // 12.50 pays 4 charges of 2.98: 12-15, 01-15, 02-15, 03-15; 2027-04-15 is unpaid.
@@ -215,7 +214,7 @@ fn balance_writes_the_anchor_it_used_to_default_to() {
     let expected = replace_once(
         &fixture(),
         "balance = { amount = \"2.98\", on = 2026-10-01 }\n",
-        "balance = { amount = \"12.50\", on = 2026-11-20 }\nnext_charge = 2026-12-01\n",
+        "balance = { amount = \"12.50\", on = 2026-11-20 }\nnext_charge = 2026-11-01\n",
     );
     assert_eq!(scratch.read("config.toml"), expected);
     // Charges on the 1st: 12-01, 01-01, 02-01, 03-01 paid; 2027-04-01 is not.
@@ -226,8 +225,7 @@ fn balance_writes_the_anchor_it_used_to_default_to() {
 }
 
 #[test]
-#[ignore = "bug: renew --balance writes a clamped step (2026-11-30) as the new anchor, so a \
-            billing day on the 31st drifts to the 30th; DESIGN.md §2 says steps never drift"]
+
 fn balance_keeps_a_billing_day_on_the_31st() {
     let config = r#"
 [settings]

@@ -190,7 +190,12 @@ pub fn read_config(
                     number.number,
                     first_path.display()
                 );
-                reader.error(entry.span(), message);
+                let span = get(
+                    entry.get_ref().as_table().unwrap_or(&DeTable::new()),
+                    "number",
+                )
+                .map_or_else(|| entry.span(), Spanned::span);
+                reader.error(span, message);
                 continue;
             }
             seen_numbers.insert(
@@ -791,7 +796,7 @@ impl<'a> FileReader<'a> {
 
     fn topup_validity(&mut self, value: &Value<'_>) -> Option<TopupValidity> {
         const KEY: &str = "topup_valid_for";
-        if let DeValue::String(_) = value.get_ref() {
+        if let DeValue::String(_) | DeValue::Integer(_) = value.get_ref() {
             return self.positive_period(KEY, value).map(TopupValidity::Fixed);
         }
         let Some(items) = value.get_ref().as_array() else {
@@ -899,7 +904,7 @@ impl<'a> FileReader<'a> {
     }
 
     fn grace(&mut self, value: &Value<'_>) -> Option<Vec<GracePhase>> {
-        if let DeValue::String(_) = value.get_ref() {
+        if let DeValue::String(_) | DeValue::Integer(_) = value.get_ref() {
             let length = self.period("grace", value)?;
             return Some(if length.is_zero() {
                 Vec::new()
@@ -1115,18 +1120,7 @@ impl<'a> FileReader<'a> {
                         "{id}: fee needs `balance = {{ amount = \"…\", on = DATE }}`, the balance and the day it was read"
                     ),
                 ),
-                Some(balance) => {
-                    if let Some(next_charge) = number.next_charge
-                        && next_charge < balance.on
-                    {
-                        self.error(
-                            span.clone(),
-                            format!(
-                                "{id}: next_charge {next_charge} is before the balance was read on {}; set the next charge after that day",
-                                balance.on
-                            ),
-                        );
-                    }
+                Some(_) => {
                     if fee.amount.is_zero() {
                         self.error(span.clone(), format!("{id}: fee amount must be more than zero"));
                     }

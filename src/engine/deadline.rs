@@ -181,8 +181,12 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
             Some(date) => date,
             None => fee.every.after(balance.on)?,
         };
+        // The balance pays the charges from the first billing day on or after the day it
+        // was read: an anchor already in the past (the billing day the user wrote once)
+        // is stepped forward from, never replaced, so a billing day on the 31st stays.
+        let first_charge = first_step_on_or_after(anchor, fee.every, balance.on)?;
         let charges_paid = charges_covered(balance.amount, fee.amount)?;
-        let first_unpaid = fee.every.after_times(anchor, charges_paid)?;
+        let first_unpaid = fee.every.after_times(anchor, first_charge + charges_paid)?;
         found.push((
             RuleKind::Fee,
             first_unpaid.yesterday().ok()?,
@@ -222,6 +226,30 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
     }
     obligations.sort_by_key(|obligation| (obligation.act_by, obligation.rule));
     Some(obligations)
+}
+
+/// The smallest k ≥ 0 with `anchor` + k × `every` on or after `day`. Bounded: an anchor
+/// more than 100,000 steps back is reported as out of range.
+fn first_step_on_or_after(anchor: Date, every: Period, day: Date) -> Option<i64> {
+    if anchor >= day {
+        return Some(0);
+    }
+    // Start from an estimate that never overshoots (a step is at most 366 days), then walk.
+    let days_back = i64::from((day - anchor).get_days());
+    let longest_step_days = match every.unit {
+        crate::config::period::Unit::Day => 1,
+        crate::config::period::Unit::Week => 7,
+        crate::config::period::Unit::Month => 31,
+        crate::config::period::Unit::Year => 366,
+    } * i64::from(every.count);
+    let mut step = days_back / longest_step_days.max(1);
+    while step <= 100_000 {
+        if every.after_times(anchor, step)? >= day {
+            return Some(step);
+        }
+        step += 1;
+    }
+    None
 }
 
 /// act-by + 1 day, then + each grace phase in order.
@@ -502,6 +530,36 @@ mod tests {
                     n.next_charge = Some(date(2026, 1, 31));
                 },
                 &[(RuleKind::Fee, date(2026, 3, 30), date(2026, 3, 31))],
+            ),
+            case(
+                "fee: an anchor on the 31st before the balance date is stepped, not moved",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("2.98"),
+                        every: period("1mo"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("11.92"),
+                        on: date(2026, 11, 20),
+                    });
+                    n.next_charge = Some(date(2026, 10, 31));
+                },
+                &[(RuleKind::Fee, date(2027, 3, 30), date(2027, 3, 31))],
+            ),
+            case(
+                "fee: a charge on the day the balance was read is still to pay",
+                |n| {
+                    n.rules.fee = Some(Fee {
+                        amount: money("1"),
+                        every: period("1w"),
+                    });
+                    n.balance = Some(Balance {
+                        amount: money("1"),
+                        on: date(2026, 11, 20),
+                    });
+                    n.next_charge = Some(date(2026, 11, 6));
+                },
+                &[(RuleKind::Fee, date(2026, 11, 26), date(2026, 11, 27))],
             ),
             case(
                 "fee: balance below one charge lapses at the anchor",

@@ -117,12 +117,9 @@ fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
     let action = words::action(language, obligation);
     let why = words::why(language, &obligation.why);
     if english {
-        let when = match (alert.threshold, days) {
-            (Threshold::Lost, _) => format!("{act_by} (passed)"),
-            (_, 0) => format!("{act_by} (today is the last day)"),
-            (_, 1) => format!("{act_by} (1 day left)"),
-            (_, days) if days > 0 => format!("{act_by} ({days} days left)"),
-            (_, days) => format!("{act_by} ({} days ago)", -days),
+        let when = match alert.threshold {
+            Threshold::Lost => format!("{act_by} (passed)"),
+            _ => format!("{act_by} ({})", words::days_left(language, days)),
         };
         let what = match (alert.threshold, obligation.action()) {
             (Threshold::Lost, _) => format!(
@@ -150,11 +147,9 @@ fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
             }
         }
     } else {
-        let when = match (alert.threshold, days) {
-            (Threshold::Lost, _) => format!("{act_by}（已过）"),
-            (_, 0) => format!("{act_by}（今天是最后一天）"),
-            (_, days) if days > 0 => format!("{act_by}（还剩 {days} 天）"),
-            (_, days) => format!("{act_by}（已过 {} 天）", -days),
+        let when = match alert.threshold {
+            Threshold::Lost => format!("{act_by}（已过）"),
+            _ => format!("{act_by}（{}）", words::days_left(language, days)),
         };
         let what = match alert.threshold {
             Threshold::Lost => format!("号码可能已被回收；如运营商仍允许，请立即{action}"),

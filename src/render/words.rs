@@ -54,6 +54,20 @@ pub fn date_with_weekday(language: Language, date: Date) -> String {
     }
 }
 
+/// "3 days left", "today is the last day", "2 days ago" (in grace).
+pub fn days_left(language: Language, days: i32) -> String {
+    match (language, days) {
+        (Language::English, 0) => "today is the last day".into(),
+        (Language::English, 1) => "1 day left".into(),
+        (Language::English, -1) => "1 day ago".into(),
+        (Language::English, days) if days > 0 => format!("{days} days left"),
+        (Language::English, days) => format!("{} days ago", -days),
+        (Language::SimplifiedChinese, 0) => "今天是最后一天".into(),
+        (Language::SimplifiedChinese, days) if days > 0 => format!("还剩 {days} 天"),
+        (Language::SimplifiedChinese, days) => format!("已过 {} 天", -days),
+    }
+}
+
 pub fn state(language: Language, state: State) -> &'static str {
     match language {
         Language::English => state.key(),

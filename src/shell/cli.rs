@@ -278,6 +278,12 @@ fn renew(
             "say what happened: --topup [AMOUNT], --used or --balance AMOUNT".into(),
         ));
     }
+    let on_date = on
+        .map(|text| {
+            text.parse::<Date>()
+                .map_err(|_| Failure::Usage(format!("--on {text:?}: write a date like 2026-11-23")))
+        })
+        .transpose()?;
     let loaded = load_config(path, on)?;
     let config = &loaded.config;
     let entry = config
@@ -285,10 +291,8 @@ fn renew(
         .iter()
         .find(|entry| entry.number == number)
         .ok_or_else(|| Failure::Usage(format!("{number} is not in {}", path.display())))?;
-    let on = match on {
-        Some(text) => text
-            .parse::<Date>()
-            .map_err(|_| Failure::Usage(format!("--on {text:?}: write a date like 2026-11-23")))?,
+    let on = match on_date {
+        Some(date) => date,
         None => today(config, None)?,
     };
     let topup = match topup {
@@ -305,17 +309,11 @@ fn renew(
     let balance = balance
         .map(|amount| parse_amount("--balance", &amount))
         .transpose()?;
-    // Keep the billing day: write the next charge on or after the new balance date, stepped
-    // from the old anchor, rather than letting it default to the new date + the fee period.
-    let next_charge = match (balance, rules.fee) {
-        (Some(_), Some(fee)) => entry
-            .next_charge
-            .or_else(|| entry.balance.and_then(|old| fee.every.after(old.on)))
-            .and_then(|anchor| {
-                (0..=100_000)
-                    .filter_map(|step| fee.every.after_times(anchor, step))
-                    .find(|charge| *charge >= on)
-            }),
+    // Keep the billing day: without an explicit `next_charge` the anchor defaults to the
+    // balance date + the fee period, which a new balance date would move. Write the old
+    // default down first. An explicit anchor stays as written; the engine steps from it.
+    let next_charge = match (balance, rules.fee, entry.next_charge, entry.balance) {
+        (Some(_), Some(fee), None, Some(old)) => fee.every.after(old.on),
         _ => None,
     };
     let renewal = Renewal {
@@ -365,11 +363,11 @@ fn renew(
         let language = renewed_config.settings.language;
         match report.most_urgent() {
             Some(deadline) => println!(
-                "{number}: recorded in {}; next: {} by {} ({} days left)",
+                "{number}: recorded in {}; next: {} by {} ({})",
                 file.display(),
                 render::words::action(language, &deadline.obligation),
                 render::words::date_with_weekday(language, deadline.local_act_by),
-                deadline.days_left,
+                render::words::days_left(language, deadline.days_left),
             ),
             None => println!("{number}: recorded in {}", file.display()),
         }
