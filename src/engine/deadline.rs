@@ -267,7 +267,8 @@ fn charges_covered(balance: Decimal, fee: Decimal) -> Option<i64> {
     if fee <= Decimal::ZERO {
         return None;
     }
-    let charges = (balance / fee).floor();
+    // checked: a huge balance over a tiny fee overflows the 96-bit decimal.
+    let charges = balance.checked_div(fee)?.floor();
     i64::try_from(charges)
         .ok()
         .filter(|count| *count <= 100_000)

@@ -170,11 +170,12 @@ pub fn evaluate(config: &Config, today: Date) -> Vec<NumberReport<'_>> {
         .iter()
         .map(|number| evaluate_number(config, number, today))
         .collect();
-    reports.sort_by(|a, b| urgency_key(a).cmp(&urgency_key(b)));
+    // Keys computed once: comparing reports directly re-derived them at every comparison.
+    reports.sort_by_cached_key(urgency_key);
     reports
 }
 
-fn urgency_key<'r>(report: &'r NumberReport<'_>) -> (bool, Option<Date>, &'r str) {
+fn urgency_key<'c>(report: &NumberReport<'c>) -> (bool, Option<Date>, &'c str) {
     (
         report.state == State::Retired,
         report.most_urgent().map(|deadline| deadline.local_act_by),

@@ -1,6 +1,8 @@
 //! The words users read, in English and Simplified Chinese: states, actions, reasons, dates.
 //! Both languages are written by hand; Chinese follows how users of 保号 talk about it.
 
+use std::fmt::Write as _;
+
 use jiff::civil::{Date, Weekday};
 
 use crate::config::model::{Language, UseEvery};
@@ -110,23 +112,38 @@ pub fn action(language: Language, obligation: &Obligation) -> String {
 
 /// The rule and the recorded date it counts from.
 pub fn why(language: Language, why: &Why) -> String {
+    let mut out = String::new();
+    write_why(&mut out, language, why);
+    out
+}
+
+/// [`why`], appended to `out` (no allocation per call on the hot `status --json` path).
+pub fn write_why(out: &mut String, language: Language, why: &Why) {
     let english = language == Language::English;
-    match why {
+    // Writing to a String cannot fail.
+    let _ = match why {
         Why::ToppedUp {
             on,
             amount,
             valid_for,
-        } => {
-            let valid = period(language, *valid_for);
-            match (amount, english) {
-                (None, true) => format!("topped up {on}, valid {}", compact(*valid_for)),
-                (Some(amount), true) => {
-                    format!("topped up {amount} on {on}, valid {}", compact(*valid_for))
-                }
-                (None, false) => format!("{on} 充值，有效期{valid}"),
-                (Some(amount), false) => format!("{on} 充值 {amount}，有效期{valid}"),
+        } => match (amount, english) {
+            (None, true) => write!(out, "topped up {on}, valid {}", compact(*valid_for)),
+            (Some(amount), true) => {
+                write!(
+                    out,
+                    "topped up {amount} on {on}, valid {}",
+                    compact(*valid_for)
+                )
             }
-        }
+            (None, false) => write!(out, "{on} 充值，有效期{}", period(language, *valid_for)),
+            (Some(amount), false) => {
+                write!(
+                    out,
+                    "{on} 充值 {amount}，有效期{}",
+                    period(language, *valid_for)
+                )
+            }
+        },
         Why::Used {
             last,
             by_topup,
@@ -138,7 +155,7 @@ pub fn why(language: Language, why: &Why) -> String {
                 } else {
                     "last used"
                 };
-                format!("{what} {last}, use every {}", compact(*every))
+                write!(out, "{what} {last}, use every {}", compact(*every))
             }
             (UseEvery::CalendarMonth, true) => {
                 let what = if *by_topup {
@@ -146,7 +163,7 @@ pub fn why(language: Language, why: &Why) -> String {
                 } else {
                     "last used"
                 };
-                format!("{what} {last}, some use needed every calendar month")
+                write!(out, "{what} {last}, some use needed every calendar month")
             }
             (UseEvery::Period(every), false) => {
                 let what = if *by_topup {
@@ -154,7 +171,8 @@ pub fn why(language: Language, why: &Why) -> String {
                 } else {
                     "上次使用"
                 };
-                format!(
+                write!(
+                    out,
                     "{what} {last}，每{}内至少使用一次",
                     period(language, *every)
                 )
@@ -165,7 +183,7 @@ pub fn why(language: Language, why: &Why) -> String {
                 } else {
                     "上次使用"
                 };
-                format!("{what} {last}，每个自然月都要使用")
+                write!(out, "{what} {last}，每个自然月都要使用")
             }
         },
         Why::Fee {
@@ -182,12 +200,14 @@ pub fn why(language: Language, why: &Why) -> String {
                 } else {
                     "charges"
                 };
-                format!(
+                write!(
+                    out,
                     "balance {balance} on {read_on} pays {charges_paid} {charges} of {fee} every {}; first unpaid charge {first_unpaid}",
                     compact(*every)
                 )
             } else {
-                format!(
+                write!(
+                    out,
                     "{read_on} 余额 {balance}，够扣 {charges_paid} 次（每{}扣 {fee}）；{first_unpaid} 的扣费将无法支付",
                     period(language, *every)
                 )
@@ -195,22 +215,23 @@ pub fn why(language: Language, why: &Why) -> String {
         }
         Why::ValidUntil { date } => {
             if english {
-                format!("valid until {date}")
+                write!(out, "valid until {date}")
             } else {
-                format!("有效期至 {date}")
+                write!(out, "有效期至 {date}")
             }
         }
         Why::Paused { since, max } => {
             if english {
-                format!(
+                write!(
+                    out,
                     "paused since {since}, a pause lasts at most {}",
                     compact(*max)
                 )
             } else {
-                format!("{since} 起停机保号，最长{}", period(language, *max))
+                write!(out, "{since} 起停机保号，最长{}", period(language, *max))
             }
         }
-    }
+    };
 }
 
 /// The config spelling (`90d`), which users recognise from their own file.
