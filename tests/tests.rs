@@ -6,6 +6,8 @@ mod check;
 mod crash;
 mod daemon;
 mod delivery;
+mod fuzz;
+mod reference;
 mod renew;
 mod security;
 mod status;

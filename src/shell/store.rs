@@ -177,8 +177,23 @@ impl Store {
     }
 }
 
+/// Just the schema version, read leniently: a newer numkeep may have added fields, and its
+/// file must be refused as newer, not set aside as corrupt.
+#[derive(Deserialize)]
+struct SchemaOnly {
+    schema: u32,
+}
+
 /// Parses a state file, migrating older schemas. Never panics, whatever the bytes.
 fn parse_state(bytes: &[u8]) -> Result<StateFile, String> {
+    if let Ok(SchemaOnly { schema }) = serde_json::from_slice::<SchemaOnly>(bytes)
+        && schema > SCHEMA_VERSION
+    {
+        return Ok(StateFile {
+            schema,
+            ..StateFile::default()
+        });
+    }
     let file: StateFile = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
     if file.schema == 0 {
         return Err("schema version 0 is not valid".to_owned());
@@ -276,7 +291,7 @@ mod tests {
     #[test]
     fn newer_schema_is_refused_untouched() {
         let dir = tempfile::tempdir().unwrap();
-        let text = "{\"schema\": 99, \"last_check\": null}";
+        let text = "{\"schema\": 99, \"last_check\": null, \"added_later\": [1]}";
         fs::write(dir.path().join(STATE_FILE), text).unwrap();
         assert!(matches!(
             Store::open(dir.path()),
