@@ -118,25 +118,36 @@ fn one_line(text: &str) -> String {
 /// add, never rename). Written by hand rather than through serde: for 100,000 numbers the
 /// generic serializer and its intermediate strings were most of the run time.
 pub fn json(reports: &[NumberReport<'_>], language: Language) -> String {
-    let mut out = String::with_capacity(reports.len() * 480 + 4);
-    let mut scratch = String::new();
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write_json(&mut out, reports, language);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`json`], streamed to `sink` in blocks, so that the whole output is never held in memory.
+pub fn write_json(
+    sink: &mut impl std::io::Write,
+    reports: &[NumberReport<'_>],
+    language: Language,
+) -> std::io::Result<()> {
+    const BLOCK: usize = 64 * 1024;
+    let mut out = String::with_capacity(BLOCK + 4096);
+    let mut why = String::new();
     out.push('[');
     for (index, report) in reports.iter().enumerate() {
         out.push_str(if index == 0 { "\n" } else { ",\n" });
-        write_number(&mut out, &mut scratch, report, language);
+        write_number(&mut out, &mut why, report, language);
+        if out.len() >= BLOCK {
+            sink.write_all(out.as_bytes())?;
+            out.clear();
+        }
     }
     out.push_str(if reports.is_empty() { "]\n" } else { "\n]\n" });
-    out
+    sink.write_all(out.as_bytes())
 }
 
-fn write_number(
-    out: &mut String,
-    scratch: &mut String,
-    report: &NumberReport<'_>,
-    language: Language,
-) {
+fn write_number(out: &mut String, why: &mut String, report: &NumberReport<'_>, language: Language) {
     let entry = report.entry;
-    let urgent = report.most_urgent();
     out.push_str("{\"number\":");
     json::string(out, &entry.number);
     out.push_str(",\"label\":");
@@ -150,9 +161,13 @@ fn write_number(
     );
     out.push_str(",\"state\":");
     json::string(out, report.state.key());
-    match urgent {
+    // The top-level fields are those of the first (most urgent) obligation; its reason is
+    // rendered once and written twice.
+    why.clear();
+    match report.most_urgent() {
         Some(deadline) => {
-            write_deadline_fields(out, scratch, deadline, language);
+            words::write_why(why, language, &deadline.obligation.why);
+            write_deadline_fields(out, deadline, why);
         }
         None => out.push_str(
             ",\"act_by\":null,\"lost_on\":null,\"days_left\":null,\"action\":null,\"rule\":null,\"why\":null",
@@ -166,9 +181,13 @@ fn write_number(
     out.push_str(",\"obligations\":[");
     for (index, deadline) in report.deadlines.iter().enumerate() {
         out.push_str(if index == 0 { "{" } else { ",{" });
+        if index > 0 {
+            why.clear();
+            words::write_why(why, language, &deadline.obligation.why);
+        }
         // The same fields as the top level, without the leading comma.
         let start = out.len();
-        write_deadline_fields(out, scratch, deadline, language);
+        write_deadline_fields(out, deadline, why);
         out.remove(start);
         out.push('}');
     }
@@ -176,12 +195,7 @@ fn write_number(
 }
 
 /// `,"act_by":…,"lost_on":…,"days_left":…,"action":…,"rule":…,"why":…`
-fn write_deadline_fields(
-    out: &mut String,
-    scratch: &mut String,
-    deadline: &Deadline,
-    language: Language,
-) {
+fn write_deadline_fields(out: &mut String, deadline: &Deadline, why: &str) {
     let obligation = &deadline.obligation;
     out.push_str(",\"act_by\":");
     json::date(out, obligation.act_by);
@@ -189,14 +203,12 @@ fn write_deadline_fields(
     json::date(out, obligation.lost_on);
     out.push_str(",\"days_left\":");
     out.push_str(itoa(deadline.days_left, &mut [0u8; 12]));
-    out.push_str(",\"action\":");
-    json::string(out, obligation.action().key());
-    out.push_str(",\"rule\":");
-    json::string(out, obligation.rule.key());
-    out.push_str(",\"why\":");
-    scratch.clear();
-    words::write_why(scratch, language, &obligation.why);
-    json::string(out, scratch);
+    out.push_str(",\"action\":\"");
+    out.push_str(obligation.action().key());
+    out.push_str("\",\"rule\":\"");
+    out.push_str(obligation.rule.key());
+    out.push_str("\",\"why\":");
+    json::string(out, why);
 }
 
 fn itoa(value: i32, buffer: &mut [u8; 12]) -> &str {
@@ -224,22 +236,25 @@ mod json {
 
     pub fn string(out: &mut String, text: &str) {
         out.push('"');
+        let needs_escape = |byte: u8| byte == b'"' || byte == b'\\' || byte < 0x20;
+        if !text.bytes().any(needs_escape) {
+            out.push_str(text);
+            out.push('"');
+            return;
+        }
         let mut start = 0;
         for (index, byte) in text.bytes().enumerate() {
-            let escape = match byte {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                b'\n' => "\\n",
-                b'\r' => "\\r",
-                b'\t' => "\\t",
-                0..=0x1f => "",
-                _ => continue,
-            };
+            if !needs_escape(byte) {
+                continue;
+            }
             out.push_str(&text[start..index]);
-            if escape.is_empty() {
-                out.push_str(&format!("\\u{byte:04x}"));
-            } else {
-                out.push_str(escape);
+            match byte {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                b'\n' => out.push_str("\\n"),
+                b'\r' => out.push_str("\\r"),
+                b'\t' => out.push_str("\\t"),
+                _ => out.push_str(&format!("\\u{byte:04x}")),
             }
             start = index + 1;
         }
@@ -261,22 +276,28 @@ mod json {
             out.push_str(&format!("\"{date}\""));
             return;
         }
-        let year = year.unsigned_abs();
-        let digits = [
-            b'"',
-            b'0' + (year / 1000) as u8,
-            b'0' + (year / 100 % 10) as u8,
-            b'0' + (year / 10 % 10) as u8,
-            b'0' + (year % 10) as u8,
-            b'-',
-            b'0' + month.unsigned_abs() / 10,
-            b'0' + month.unsigned_abs() % 10,
-            b'-',
-            b'0' + day.unsigned_abs() / 10,
-            b'0' + day.unsigned_abs() % 10,
-            b'"',
-        ];
-        out.push_str(std::str::from_utf8(&digits).unwrap_or("null"));
+        let digit = |value: u32| char::from(b'0' + (value % 10) as u8);
+        let (year, month, day) = (
+            year.unsigned_abs().into(),
+            u32::from(month.unsigned_abs()),
+            u32::from(day.unsigned_abs()),
+        );
+        for character in [
+            '"',
+            digit(year / 1000),
+            digit(year / 100),
+            digit(year / 10),
+            digit(year),
+            '-',
+            digit(month / 10),
+            digit(month),
+            '-',
+            digit(day / 10),
+            digit(day),
+            '"',
+        ] {
+            out.push(character);
+        }
     }
 
     #[cfg(test)]
