@@ -1,7 +1,9 @@
 //! The validated config: what the engine and the shell work from. Every value here has been
 //! checked, so later stages never re-validate user input.
 
-use std::path::PathBuf;
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -168,6 +170,78 @@ pub struct RuleSet {
     pub checked: Option<Date>,
 }
 
+impl RuleSet {
+    /// No key set: what most numbers have, since their carrier sets the rules.
+    pub const EMPTY: RuleSet = RuleSet {
+        timezone: None,
+        topup_valid_for: None,
+        use_every: None,
+        topup_counts_as_use: None,
+        fee: None,
+        pause_max: None,
+        grace: None,
+        source: None,
+        checked: None,
+    };
+
+    pub fn is_empty(&self) -> bool {
+        let RuleSet {
+            timezone,
+            topup_valid_for,
+            use_every,
+            topup_counts_as_use,
+            fee,
+            pause_max,
+            grace,
+            source,
+            checked,
+        } = self;
+        timezone.is_none()
+            && topup_valid_for.is_none()
+            && use_every.is_none()
+            && topup_counts_as_use.is_none()
+            && fee.is_none()
+            && pause_max.is_none()
+            && grace.is_none()
+            && source.is_none()
+            && checked.is_none()
+    }
+}
+
+static NO_RULES: RuleSet = RuleSet::EMPTY;
+
+/// The rule keys set on a number itself, read and written as a [`RuleSet`] (through
+/// `Deref`/`DerefMut`). Most numbers set none, so an empty set is stored as one null
+/// pointer instead of a 150-byte `RuleSet` in every entry; writing a key allocates it.
+#[derive(Clone, Default)]
+pub struct NumberRules(Option<Box<RuleSet>>);
+
+impl From<RuleSet> for NumberRules {
+    fn from(rules: RuleSet) -> NumberRules {
+        NumberRules((!rules.is_empty()).then(|| Box::new(rules)))
+    }
+}
+
+impl Deref for NumberRules {
+    type Target = RuleSet;
+
+    fn deref(&self) -> &RuleSet {
+        self.0.as_deref().unwrap_or(&NO_RULES)
+    }
+}
+
+impl DerefMut for NumberRules {
+    fn deref_mut(&mut self) -> &mut RuleSet {
+        self.0.get_or_insert_default()
+    }
+}
+
+impl fmt::Debug for NumberRules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        RuleSet::fmt(self, f)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Carrier {
     pub id: String,
@@ -190,7 +264,8 @@ pub struct Balance {
 /// Where an entry was written, for messages that point back at the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
-    pub path: PathBuf,
+    /// Shared by every entry of the file.
+    pub path: Arc<Path>,
     pub line: usize,
 }
 
@@ -201,7 +276,7 @@ pub struct NumberEntry {
     pub label: Option<String>,
     pub carrier: Option<Arc<Carrier>>,
     /// Rule keys set on the number itself; they override the carrier's.
-    pub rules: RuleSet,
+    pub rules: NumberRules,
     pub last_topup: Option<Date>,
     pub last_topup_amount: Option<Decimal>,
     pub last_used: Option<Date>,
@@ -229,7 +304,7 @@ pub struct EffectiveRules<'a> {
 
 impl NumberEntry {
     pub fn effective_rules(&self) -> EffectiveRules<'_> {
-        let own = &self.rules;
+        let own: &RuleSet = &self.rules;
         let inherited = self.carrier.as_deref().map(|carrier| &carrier.rules);
         macro_rules! pick {
             ($field:ident) => {

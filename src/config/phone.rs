@@ -9,31 +9,45 @@ pub fn normalize_number(text: &str) -> Result<String, String> {
             "malformed number {text:?}: write it in international form starting with + and the country code, like \"+965 5123 4567\""
         ));
     };
-    let mut normalized = String::with_capacity(16);
-    normalized.push('+');
-    for character in rest.chars() {
-        match character {
-            '0'..='9' => normalized.push(character),
-            ' ' | '-' | '.' | '(' | ')' => {}
+    // `+` and up to 15 digits; more are counted for the message but not kept.
+    let mut normalized = [b'+'; 16];
+    let mut digits = 0;
+    for (index, byte) in rest.bytes().enumerate() {
+        match byte {
+            b'0'..=b'9' => {
+                if let Some(slot) = normalized.get_mut(digits + 1) {
+                    *slot = byte;
+                }
+                digits += 1;
+            }
+            b' ' | b'-' | b'.' | b'(' | b')' => {}
             _ => {
+                // Every byte before this one was ASCII, so a character starts here.
+                let character = rest[index..].chars().next().unwrap_or_default();
                 return Err(format!(
                     "malformed number {text:?}: unexpected character {character:?}"
                 ));
             }
         }
     }
-    let digits = normalized.len() - 1;
     if !(7..=15).contains(&digits) {
         return Err(format!(
             "malformed number {text:?}: E.164 numbers have 7 to 15 digits, this one has {digits}"
         ));
     }
-    if normalized.as_bytes()[1] == b'0' {
+    if normalized[1] == b'0' {
         return Err(format!(
             "malformed number {text:?}: a country code never starts with 0"
         ));
     }
-    Ok(normalized)
+    if digits == rest.len() {
+        // Written without separators: already normalised.
+        return Ok(trimmed.to_owned());
+    }
+    // Only ASCII digits and `+`: always UTF-8.
+    Ok(std::str::from_utf8(&normalized[..=digits])
+        .unwrap_or_default()
+        .to_owned())
 }
 
 #[cfg(test)]
@@ -62,6 +76,9 @@ mod tests {
             ("+1234567890123456", "7 to 15 digits"),
             ("+0965551234", "never starts with 0"),
             ("+965\r\nBcc: x", "unexpected character"),
+            ("+965\r\nBcc: x", "unexpected character '\\r'"),
+            ("+965 5123 456é", "unexpected character 'é'"),
+            ("+965 ５123", "unexpected character '５'"),
             ("", "international form"),
         ];
         for (text, fragment) in cases {

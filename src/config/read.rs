@@ -6,21 +6,24 @@
 //! database (through jiff) to resolve zone names.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeString, DeTable, DeValue};
 
-use super::diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile};
+use super::diagnostic::{Diagnostic, Diagnostics, LineCounter, Severity, SourceFile};
 use super::model::*;
 use super::money::{float_text, parse_money};
 use super::period::Period;
 use super::phone::normalize_number;
+use super::plain::{PlainTable, PlainTables};
 
 /// What the reader needs from the world, provided by the shell so that reading stays pure.
 #[derive(Clone, Debug)]
@@ -79,8 +82,72 @@ const NUMBER_ONLY_KEYS: &[&str] = &[
     "email",
     "remind_before",
 ];
+/// The keys a `[carriers.ID]` table and a `[[number]]` table may hold.
+const CARRIER_KEYS: [&str; CARRIER_ONLY_KEYS.len() + RULE_KEYS.len()] =
+    concat(CARRIER_ONLY_KEYS, RULE_KEYS);
+const NUMBER_KEYS: [&str; NUMBER_ONLY_KEYS.len() + RULE_KEYS.len()] =
+    concat(NUMBER_ONLY_KEYS, RULE_KEYS);
+
+const fn concat<const N: usize>(a: &[&'static str], b: &[&'static str]) -> [&'static str; N] {
+    assert!(a.len() + b.len() == N);
+    let mut keys = [""; N];
+    let mut i = 0;
+    while i < a.len() {
+        keys[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        keys[i] = b[i - a.len()];
+        i += 1;
+    }
+    keys
+}
 
 type Value<'i> = Spanned<DeValue<'i>>;
+type Key<'i> = Spanned<DeString<'i>>;
+
+/// A table's keys and values, in key order: a parsed [`DeTable`], or the entries of a plain
+/// `[[number]]` table (see [`super::plain`]).
+pub(crate) trait Table<'i> {
+    fn entries<'t>(&'t self) -> impl Iterator<Item = (&'t Key<'i>, &'t Value<'i>)>
+    where
+        'i: 't;
+    fn value<'t>(&'t self, key: &str) -> Option<&'t Value<'i>>
+    where
+        'i: 't;
+}
+
+impl<'i> Table<'i> for DeTable<'i> {
+    fn entries<'t>(&'t self) -> impl Iterator<Item = (&'t Key<'i>, &'t Value<'i>)>
+    where
+        'i: 't,
+    {
+        self.iter()
+    }
+
+    fn value<'t>(&'t self, key: &str) -> Option<&'t Value<'i>>
+    where
+        'i: 't,
+    {
+        self.get(key)
+    }
+}
+
+impl<'i> Table<'i> for PlainTable<'_, 'i> {
+    fn entries<'t>(&'t self) -> impl Iterator<Item = (&'t Key<'i>, &'t Value<'i>)>
+    where
+        'i: 't,
+    {
+        PlainTable::entries(*self).map(|(key, value)| (key, value))
+    }
+
+    fn value<'t>(&'t self, key: &str) -> Option<&'t Value<'i>>
+    where
+        'i: 't,
+    {
+        PlainTable::get(*self, key)
+    }
+}
 
 /// A parsed document and the file it came from.
 pub struct Document<'i> {
@@ -111,7 +178,7 @@ pub fn include_patterns(
     let Some(value) = get(table, "include") else {
         return Vec::new();
     };
-    let mut reader = FileReader::new(file, diagnostics);
+    let mut reader = FileReader::new(file, 0, diagnostics);
     reader.string_array("include", value).unwrap_or_default()
 }
 
@@ -121,104 +188,294 @@ pub fn read_config(
     context: &ReadContext,
     diagnostics: &mut Diagnostics,
 ) -> Option<Config> {
-    let mut zones = ZoneCache::default();
-    let mut settings = None;
-    let mut email = None;
-    let mut carriers: HashMap<String, (Arc<Carrier>, PathBuf, usize)> = HashMap::new();
-    let mut carrier_order = Vec::new();
+    let files: Vec<&SourceFile> = documents.iter().map(|document| document.file).collect();
+    let mut reader = ConfigReader::new(&files, context);
+    for (index, document) in documents.iter().enumerate() {
+        reader.read_header(
+            index,
+            document.table.get_ref(),
+            document.is_main,
+            diagnostics,
+        );
+    }
+    for (index, document) in documents.iter().enumerate() {
+        reader.read_numbers(index, document.table.get_ref(), 0, diagnostics);
+    }
+    reader.finish(diagnostics)
+}
 
-    for document in documents {
-        let mut reader = FileReader::new(document.file, diagnostics);
-        let allowed = if document.is_main {
+/// A carrier as defined, with where (file index, byte offset of its id) for the message
+/// about a second definition.
+struct KnownCarrier {
+    carrier: Arc<Carrier>,
+    file: usize,
+    offset: usize,
+}
+
+/// The carriers defined so far, by id and in the order of their definitions.
+#[derive(Default)]
+struct Carriers {
+    by_id: FastMap<String, KnownCarrier>,
+    order: Vec<String>,
+}
+
+/// Builds the [`Config`] from the files' tables, given in two rounds: first every file's
+/// top level (`read_header`: settings, email, carriers), then the numbers (`read_numbers`),
+/// which may come a batch of a file at a time, in file order, each with the byte offset where
+/// its text starts. Carriers are thus all known before any number names one.
+pub(crate) struct ConfigReader<'f> {
+    files: &'f [&'f SourceFile],
+    /// The files' paths, shared by the locations of their numbers.
+    paths: Vec<Arc<Path>>,
+    context: &'f ReadContext,
+    zones: ZoneCache,
+    settings: Option<Settings>,
+    email: Option<EmailSettings>,
+    carriers: Carriers,
+    numbers: Vec<NumberEntry>,
+    /// Each number's first definition: file index and line, by [`number_key`].
+    seen_numbers: FastMap<u64, (usize, usize)>,
+    /// Counts the lines of `lines_file` up to the last number read.
+    lines: LineCounter,
+    lines_file: Option<usize>,
+}
+
+impl<'f> ConfigReader<'f> {
+    pub fn new(files: &'f [&'f SourceFile], context: &'f ReadContext) -> ConfigReader<'f> {
+        ConfigReader {
+            files,
+            paths: files
+                .iter()
+                .map(|file| Arc::from(file.path.as_path()))
+                .collect(),
+            context,
+            zones: ZoneCache::default(),
+            settings: None,
+            email: None,
+            carriers: Carriers::default(),
+            numbers: Vec::new(),
+            seen_numbers: FastMap::default(),
+            lines: LineCounter::default(),
+            lines_file: None,
+        }
+    }
+
+    /// Makes room for `count` numbers up front.
+    pub fn reserve_numbers(&mut self, count: usize) {
+        self.numbers.reserve_exact(count);
+        self.seen_numbers.reserve(count);
+    }
+
+    /// Reads the top level of file `index` (whole): its keys, settings and email (main file
+    /// only) and carriers. Numbers are left to [`ConfigReader::read_numbers`].
+    pub fn read_header(
+        &mut self,
+        index: usize,
+        table: &DeTable<'_>,
+        is_main: bool,
+        diagnostics: &mut Diagnostics,
+    ) {
+        let file = self.files[index];
+        let mut reader = FileReader::new(file, 0, diagnostics);
+        let allowed = if is_main {
             TOP_LEVEL_KEYS
         } else {
             INCLUDED_FILE_KEYS
         };
-        reader.check_keys(document.table.get_ref(), allowed, "the top level", |key| {
-            (!document.is_main && TOP_LEVEL_KEYS.contains(&key)).then(|| {
+        reader.check_keys(table, allowed, "the top level", |key| {
+            (!is_main && TOP_LEVEL_KEYS.contains(&key)).then(|| {
                 format!("`{key}` is only allowed in the main config file, not in an included one")
             })
         });
-        if document.is_main {
-            settings = Some(reader.settings(
-                get(document.table.get_ref(), "settings"),
-                context,
-                &mut zones,
-            ));
-            if let Some(value) = get(document.table.get_ref(), "email") {
-                email = reader.email(value);
+        if is_main {
+            self.settings =
+                Some(reader.settings(get(table, "settings"), self.context, &mut self.zones));
+            if let Some(value) = get(table, "email") {
+                self.email = reader.email(value);
             }
         }
-        if let Some(value) = get(document.table.get_ref(), "carriers") {
-            for carrier in reader.carriers(value, context, &mut zones) {
-                let (id, span) = (carrier.0.id.clone(), carrier.1);
-                let (line, _) = document.file.line_column(span.start);
-                if let Some((_, first_path, first_line)) = carriers.get(&id) {
+        if let Some(value) = get(table, "carriers") {
+            for (carrier, span) in reader.carriers(value, self.context, &mut self.zones) {
+                let id = carrier.id.clone();
+                if let Some(first) = self.carriers.by_id.get(&id) {
+                    let first_file = self.files[first.file];
+                    let (first_line, _) = first_file.line_column(first.offset);
                     let message = format!(
                         "carrier `{id}` is defined twice (first at {}:{first_line})",
-                        first_path.display()
+                        first_file.path.display()
                     );
                     reader.error(span, message);
                     continue;
                 }
-                carrier_order.push(id.clone());
-                carriers.insert(id, (carrier.0, document.file.path.clone(), line));
+                self.carriers.order.push(id.clone());
+                let offset = span.start;
+                self.carriers.by_id.insert(
+                    id,
+                    KnownCarrier {
+                        carrier,
+                        file: index,
+                        offset,
+                    },
+                );
             }
         }
     }
 
-    let mut numbers = Vec::new();
-    let mut seen_numbers: HashMap<String, (PathBuf, usize)> = HashMap::new();
-    let carrier_ids: Vec<&str> = carrier_order.iter().map(String::as_str).collect();
-    for document in documents {
-        let mut reader = FileReader::new(document.file, diagnostics);
-        let Some(value) = get(document.table.get_ref(), "number") else {
-            continue;
+    /// Reads the `number` array of `table`, the whole of file `index` or a batch of it whose
+    /// text starts at byte `offset` of the file. Batches must come in file order.
+    pub fn read_numbers(
+        &mut self,
+        index: usize,
+        table: &DeTable<'_>,
+        offset: usize,
+        diagnostics: &mut Diagnostics,
+    ) {
+        let file = self.files[index];
+        let mut reader = FileReader::new(file, offset, diagnostics);
+        let Some(value) = get(table, "number") else {
+            return;
         };
         let Some(entries) = reader.array_of_tables("number", value) else {
-            continue;
+            return;
         };
-        numbers.reserve(entries.len());
+        self.numbers.reserve(entries.len());
         for entry in entries {
-            let Some(number) = reader.number(entry, &carriers, &carrier_ids, context, &mut zones)
-            else {
-                continue;
-            };
-            if let Some((first_path, first_line)) = seen_numbers.get(&number.number) {
+            if let Some(table) = entry.get_ref().as_table() {
+                self.read_number(&mut reader, index, table, entry.span());
+            }
+        }
+    }
+
+    /// Reads plain `[[number]]` tables of file `index`, parsed from its text at `offset`.
+    /// Batches must come in file order.
+    pub fn read_plain_numbers(
+        &mut self,
+        index: usize,
+        tables: &PlainTables<'_>,
+        offset: usize,
+        diagnostics: &mut Diagnostics,
+    ) {
+        let mut reader = FileReader::new(self.files[index], offset, diagnostics);
+        let tables = tables.iter();
+        self.numbers.reserve(tables.len());
+        for (span, table) in tables {
+            self.read_number(&mut reader, index, &table, span);
+        }
+    }
+
+    /// Reads one `[[number]]` table, spanning `span`, and keeps it unless it is invalid or
+    /// repeats a number.
+    fn read_number<'i, T: Table<'i> + ?Sized>(
+        &mut self,
+        reader: &mut FileReader<'_>,
+        index: usize,
+        table: &T,
+        span: Range<usize>,
+    ) {
+        if self.lines_file != Some(index) {
+            self.lines = LineCounter::default();
+            self.lines_file = Some(index);
+        }
+        let location = Location {
+            path: Arc::clone(&self.paths[index]),
+            line: self
+                .lines
+                .line(self.files[index], reader.offset + span.start),
+        };
+        let Some(number) = reader.number(
+            table,
+            span.clone(),
+            location,
+            &self.carriers,
+            self.context,
+            &mut self.zones,
+        ) else {
+            return;
+        };
+        match self.seen_numbers.entry(number_key(&number.number)) {
+            Entry::Occupied(first) => {
+                let (first_file, first_line) = *first.get();
                 let message = format!(
                     "duplicate number {} (first at {}:{first_line})",
                     number.number,
-                    first_path.display()
+                    self.paths[first_file].display()
                 );
-                let span = get(
-                    entry.get_ref().as_table().unwrap_or(&DeTable::new()),
-                    "number",
-                )
-                .map_or_else(|| entry.span(), Spanned::span);
+                let span = table.value("number").map_or(span, Spanned::span);
                 reader.error(span, message);
-                continue;
+                return;
             }
-            seen_numbers.insert(
-                number.number.clone(),
-                (number.location.path.clone(), number.location.line),
-            );
-            numbers.push(number);
+            Entry::Vacant(slot) => {
+                slot.insert((index, number.location.line));
+            }
+        }
+        self.numbers.push(number);
+    }
+
+    /// The config, if the main file's header was read and nothing was wrong.
+    pub fn finish(self, diagnostics: &Diagnostics) -> Option<Config> {
+        let settings = self.settings?;
+        if diagnostics.has_errors() {
+            return None;
+        }
+        let Carriers { mut by_id, order } = self.carriers;
+        let carriers = order
+            .iter()
+            .filter_map(|id| by_id.remove(id).map(|known| known.carrier))
+            .collect();
+        Some(Config {
+            settings,
+            email: self.email,
+            carriers,
+            numbers: self.numbers,
+        })
+    }
+}
+
+/// A map with a fast hash (FxHash, as in rustc) for the reader's lookups, one or two per
+/// number. Keys come from the user's own config, so nobody can mount a collision attack.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
         }
     }
 
-    let settings = settings?;
-    if diagnostics.has_errors() {
-        return None;
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
     }
-    let carriers = carrier_order
-        .iter()
-        .filter_map(|id| carriers.get(id).map(|(carrier, _, _)| Arc::clone(carrier)))
-        .collect();
-    Some(Config {
-        settings,
-        email,
-        carriers,
-        numbers,
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.add(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A normalised number's digits as an integer, a map key that needs no copy of the string.
+/// Distinct normalised numbers (`+` and 7 to 15 digits, the first never 0) give distinct keys.
+fn number_key(number: &str) -> u64 {
+    number.bytes().skip(1).fold(0, |key, digit| {
+        key.wrapping_mul(10)
+            .wrapping_add(u64::from(digit.wrapping_sub(b'0')))
     })
 }
 
@@ -245,37 +502,55 @@ impl ZoneCache {
     }
 }
 
-/// Reads values out of one file, reporting problems against it.
+/// Reads values out of one file, or a batch of it, reporting problems against the file.
 struct FileReader<'a> {
     file: &'a SourceFile,
+    /// Where the parsed text starts in the file: spans are relative to it.
+    offset: usize,
+    /// Errors reported through this reader.
+    errors: usize,
     diagnostics: &'a mut Diagnostics,
 }
 
 impl<'a> FileReader<'a> {
-    fn new(file: &'a SourceFile, diagnostics: &'a mut Diagnostics) -> FileReader<'a> {
-        FileReader { file, diagnostics }
+    fn new(
+        file: &'a SourceFile,
+        offset: usize,
+        diagnostics: &'a mut Diagnostics,
+    ) -> FileReader<'a> {
+        FileReader {
+            file,
+            offset,
+            errors: 0,
+            diagnostics,
+        }
     }
 
     fn error(&mut self, span: Range<usize>, message: impl Into<String>) {
-        self.diagnostics
-            .push(Diagnostic::at(Severity::Error, self.file, span, message));
+        self.errors += 1;
+        self.report(Severity::Error, span, message.into());
     }
 
     fn warning(&mut self, span: Range<usize>, message: impl Into<String>) {
+        self.report(Severity::Warning, span, message.into());
+    }
+
+    fn report(&mut self, severity: Severity, span: Range<usize>, message: String) {
+        let span = span.start + self.offset..span.end + self.offset;
         self.diagnostics
-            .push(Diagnostic::at(Severity::Warning, self.file, span, message));
+            .push(Diagnostic::at(severity, self.file, span, message));
     }
 
     /// Reports every key not in `allowed`, with a "did you mean" hint. `special` may give a
     /// better message for a key that is known but misplaced.
-    fn check_keys(
+    fn check_keys<'i>(
         &mut self,
-        table: &DeTable<'_>,
+        table: &(impl Table<'i> + ?Sized),
         allowed: &[&str],
         context: &str,
         special: impl Fn(&str) -> Option<String>,
     ) {
-        for key in table.keys() {
+        for (key, _) in table.entries() {
             let name: &str = key.get_ref();
             if allowed.contains(&name) {
                 continue;
@@ -327,8 +602,13 @@ impl<'a> FileReader<'a> {
     }
 
     fn string(&mut self, key: &str, value: &Value<'_>) -> Option<String> {
+        self.str(key, value).map(str::to_owned)
+    }
+
+    /// A string, borrowed from the parsed value.
+    fn str<'v>(&mut self, key: &str, value: &'v Value<'_>) -> Option<&'v str> {
         match value.get_ref() {
-            DeValue::String(text) => Some(text.to_string()),
+            DeValue::String(text) => Some(text),
             other => {
                 self.type_error(key, value.span(), "a string", other);
                 None
@@ -734,7 +1014,7 @@ impl<'a> FileReader<'a> {
                 continue;
             };
             let context_name = format!("[carriers.{}]", id.get_ref());
-            self.check_keys_of_entry(carrier_table, CARRIER_ONLY_KEYS, &context_name);
+            self.check_keys(carrier_table, &CARRIER_KEYS, &context_name, |_| None);
             let name = get(carrier_table, "name").and_then(|name| self.string("name", name));
             let rules = self.rule_set(carrier_table, context, zones);
             carriers.push((
@@ -749,19 +1029,14 @@ impl<'a> FileReader<'a> {
         carriers
     }
 
-    fn check_keys_of_entry(&mut self, table: &DeTable<'_>, own_keys: &[&str], context: &str) {
-        let allowed: Vec<&str> = own_keys.iter().chain(RULE_KEYS).copied().collect();
-        self.check_keys(table, &allowed, context, |_| None);
-    }
-
-    fn rule_set(
+    fn rule_set<'i>(
         &mut self,
-        table: &DeTable<'_>,
+        table: &(impl Table<'i> + ?Sized),
         context: &ReadContext,
         zones: &mut ZoneCache,
     ) -> RuleSet {
         let mut rules = RuleSet::default();
-        for (key, value) in table {
+        for (key, value) in table.entries() {
             match key.get_ref().as_ref() {
                 "timezone" => rules.timezone = self.zone("timezone", value, zones),
                 "topup_valid_for" => rules.topup_valid_for = self.topup_validity(value),
@@ -937,23 +1212,22 @@ impl<'a> FileReader<'a> {
         Some(phases)
     }
 
-    fn number(
+    fn number<'i>(
         &mut self,
-        entry: &Value<'_>,
-        carriers: &HashMap<String, (Arc<Carrier>, PathBuf, usize)>,
-        carrier_ids: &[&str],
+        table: &(impl Table<'i> + ?Sized),
+        span: Range<usize>,
+        location: Location,
+        carriers: &Carriers,
         context: &ReadContext,
         zones: &mut ZoneCache,
     ) -> Option<NumberEntry> {
-        let table = entry.get_ref().as_table()?;
-        let errors_before = self.error_count();
-        self.check_keys_of_entry(table, NUMBER_ONLY_KEYS, "[[number]]");
-        let (line, _) = self.file.line_column(entry.span().start);
+        let errors_before = self.errors;
+        self.check_keys(table, &NUMBER_KEYS, "[[number]]", |_| None);
         let mut number = NumberEntry {
             number: String::new(),
             label: None,
             carrier: None,
-            rules: self.rule_set(table, context, zones),
+            rules: self.rule_set(table, context, zones).into(),
             last_topup: None,
             last_topup_amount: None,
             last_used: None,
@@ -964,18 +1238,15 @@ impl<'a> FileReader<'a> {
             status: LineStatus::Active,
             email: Vec::new(),
             remind_before: None,
-            location: Location {
-                path: self.file.path.clone(),
-                line,
-            },
+            location,
         };
-        let mut number_span = entry.span();
-        for (key, value) in table {
+        let mut number_span = span.clone();
+        for (key, value) in table.entries() {
             match key.get_ref().as_ref() {
                 "number" => {
                     number_span = value.span();
-                    if let Some(text) = self.string("number", value) {
-                        match normalize_number(&text) {
+                    if let Some(text) = self.str("number", value) {
+                        match normalize_number(text) {
                             Ok(normalized) => number.number = normalized,
                             Err(message) => self.error(value.span(), message),
                         }
@@ -983,12 +1254,14 @@ impl<'a> FileReader<'a> {
                 }
                 "label" => number.label = self.string("label", value),
                 "carrier" => {
-                    if let Some(id) = self.string("carrier", value) {
-                        match carriers.get(&id) {
-                            Some((carrier, _, _)) => number.carrier = Some(Arc::clone(carrier)),
+                    if let Some(id) = self.str("carrier", value) {
+                        match carriers.by_id.get(id) {
+                            Some(known) => number.carrier = Some(Arc::clone(&known.carrier)),
                             None => {
                                 let mut message = format!("unknown carrier `{id}`");
-                                match closest_match(&id, carrier_ids) {
+                                let carrier_ids: Vec<&str> =
+                                    carriers.order.iter().map(String::as_str).collect();
+                                match closest_match(id, &carrier_ids) {
                                     Some(suggestion) => {
                                         message
                                             .push_str(&format!("; did you mean `{suggestion}`?"));
@@ -1012,8 +1285,8 @@ impl<'a> FileReader<'a> {
                 "valid_until" => number.valid_until = self.date("valid_until", value),
                 "paused_since" => number.paused_since = self.date("paused_since", value),
                 "status" => {
-                    if let Some(text) = self.string("status", value) {
-                        match text.as_str() {
+                    if let Some(text) = self.str("status", value) {
+                        match text {
                             "active" => number.status = LineStatus::Active,
                             "retired" => number.status = LineStatus::Retired,
                             other => self.error(
@@ -1028,27 +1301,16 @@ impl<'a> FileReader<'a> {
                 _ => {}
             }
         }
-        if get(table, "number").is_none() {
-            self.error(
-                entry.span(),
-                "[[number]] needs `number`, like \"+965 5123 4567\"",
-            );
+        if table.value("number").is_none() {
+            self.error(span, "[[number]] needs `number`, like \"+965 5123 4567\"");
         }
-        if self.error_count() > errors_before {
+        if self.errors > errors_before {
             return None;
         }
         if number.status == LineStatus::Active {
             self.check_rules_have_dates(&number, number_span);
         }
-        (self.error_count() == errors_before).then_some(number)
-    }
-
-    fn error_count(&self) -> usize {
-        self.diagnostics
-            .items
-            .iter()
-            .filter(|d| d.is_error())
-            .count()
+        (self.errors == errors_before).then_some(number)
     }
 
     fn balance(&mut self, value: &Value<'_>) -> Option<Balance> {

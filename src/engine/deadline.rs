@@ -304,7 +304,7 @@ mod tests {
             number: "+96551234567".into(),
             label: None,
             carrier: None,
-            rules: RuleSet::default(),
+            rules: RuleSet::default().into(),
             last_topup: None,
             last_topup_amount: None,
             last_used: None,
@@ -316,7 +316,7 @@ mod tests {
             email: Vec::new(),
             remind_before: None,
             location: Location {
-                path: "config.toml".into(),
+                path: std::path::Path::new("config.toml").into(),
                 line: 1,
             },
         }

@@ -8,7 +8,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 
 use crate::config::edit::{EditError, Renewal, apply_renewal};
@@ -239,20 +238,13 @@ fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
     let today = today(config, at)?;
     let reports = evaluate(config, today);
     let language = config.settings.language;
-    let text = if json {
-        render::status::json(&reports, language)
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let result = if json {
+        render::status::write_json(&mut stdout, &reports, language)
     } else {
-        render::status::table(&reports, language, today)
+        stdout.write_all(render::status::table(&reports, language, today).as_bytes())
     };
-    write_stdout(&text)
-}
-
-fn write_stdout(text: &str) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match result.and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`numkeep status | head`) is not an error worth reporting.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -323,7 +315,7 @@ fn renew(
         balance,
         next_charge,
     };
-    let file = entry.location.path.clone();
+    let file = entry.location.path.to_path_buf();
     let original = std::fs::read_to_string(&file)
         .map_err(|error| Failure::Runtime(format!("cannot read {}: {error}", file.display())))?;
     let edited = apply_renewal(&original, &number, &renewal).map_err(|error| match error {
@@ -373,9 +365,4 @@ fn renew(
         }
     }
     Ok(())
-}
-
-/// The user's zone for a loaded config (used by the daemon to compute "now").
-pub fn user_zone(config: &Config) -> &TimeZone {
-    &config.settings.timezone.tz
 }
