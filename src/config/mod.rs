@@ -362,6 +362,23 @@ fn read_includes(
     files
 }
 
+/// Test helper: the config in `text`, read as `test.toml` with UTC as the system zone and
+/// 2026-11-23 as today; panics (it is for tests) on any error.
+#[cfg(test)]
+pub(crate) fn config_from_text(text: &str) -> Config {
+    let context = ReadContext {
+        system_zone: model::Zone {
+            name: "UTC".into(),
+            tz: jiff::tz::TimeZone::UTC,
+        },
+        today: jiff::civil::date(2026, 11, 23),
+    };
+    match load_with(Path::new("test.toml"), &context, |_| Ok(text.to_owned())) {
+        Ok(loaded) => loaded.config,
+        Err(diagnostics) => panic!("{diagnostics}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;

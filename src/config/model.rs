@@ -303,6 +303,27 @@ pub struct EffectiveRules<'a> {
 }
 
 impl NumberEntry {
+    /// An active number with no rule and no recorded date, written at `location`.
+    pub fn new(number: String, location: Location) -> NumberEntry {
+        NumberEntry {
+            number,
+            label: None,
+            carrier: None,
+            rules: RuleSet::default().into(),
+            last_topup: None,
+            last_topup_amount: None,
+            last_used: None,
+            balance: None,
+            next_charge: None,
+            valid_until: None,
+            paused_since: None,
+            status: LineStatus::Active,
+            email: Vec::new(),
+            remind_before: None,
+            location,
+        }
+    }
+
     pub fn effective_rules(&self) -> EffectiveRules<'_> {
         let own: &RuleSet = &self.rules;
         let inherited = self.carrier.as_deref().map(|carrier| &carrier.rules);

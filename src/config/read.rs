@@ -1223,23 +1223,8 @@ impl<'a> FileReader<'a> {
     ) -> Option<NumberEntry> {
         let errors_before = self.errors;
         self.check_keys(table, &NUMBER_KEYS, "[[number]]", |_| None);
-        let mut number = NumberEntry {
-            number: String::new(),
-            label: None,
-            carrier: None,
-            rules: self.rule_set(table, context, zones).into(),
-            last_topup: None,
-            last_topup_amount: None,
-            last_used: None,
-            balance: None,
-            next_charge: None,
-            valid_until: None,
-            paused_since: None,
-            status: LineStatus::Active,
-            email: Vec::new(),
-            remind_before: None,
-            location,
-        };
+        let mut number = NumberEntry::new(String::new(), location);
+        number.rules = self.rule_set(table, context, zones).into();
         let mut number_span = span.clone();
         for (key, value) in table.entries() {
             match key.get_ref().as_ref() {

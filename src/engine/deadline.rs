@@ -300,26 +300,11 @@ mod tests {
     }
 
     fn blank_number() -> NumberEntry {
-        NumberEntry {
-            number: "+96551234567".into(),
-            label: None,
-            carrier: None,
-            rules: RuleSet::default().into(),
-            last_topup: None,
-            last_topup_amount: None,
-            last_used: None,
-            balance: None,
-            next_charge: None,
-            valid_until: None,
-            paused_since: None,
-            status: LineStatus::Active,
-            email: Vec::new(),
-            remind_before: None,
-            location: Location {
-                path: std::path::Path::new("config.toml").into(),
-                line: 1,
-            },
-        }
+        let location = Location {
+            path: std::path::Path::new("config.toml").into(),
+            line: 1,
+        };
+        NumberEntry::new("+96551234567".into(), location)
     }
 
     fn grace(periods: &[&str]) -> Option<Vec<GracePhase>> {

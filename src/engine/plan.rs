@@ -254,29 +254,11 @@ fn due_threshold(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ReadContext, SourceFile, model::Zone};
     use jiff::civil::date;
     use jiff::tz::TimeZone;
 
     fn config(text: &str) -> Config {
-        let context = ReadContext {
-            system_zone: Zone {
-                name: "UTC".into(),
-                tz: TimeZone::UTC,
-            },
-            today: date(2026, 11, 23),
-        };
-        let file = SourceFile::new("test.toml".into(), text.to_owned());
-        let table = toml::de::DeTable::parse(&file.text).unwrap();
-        let documents = [crate::config::read::Document {
-            file: &file,
-            table: &table,
-            is_main: true,
-        }];
-        let mut diagnostics = crate::config::Diagnostics::default();
-        let config = crate::config::read::read_config(&documents, &context, &mut diagnostics);
-        assert!(!diagnostics.has_errors(), "{diagnostics}");
-        config.unwrap()
+        crate::config::config_from_text(text)
     }
 
     const CONFIG: &str = r#"

@@ -63,26 +63,11 @@ fn any_grace() -> impl Strategy<Value = Vec<GracePhase>> {
 }
 
 fn blank_number() -> NumberEntry {
-    NumberEntry {
-        number: "+96551234567".into(),
-        label: None,
-        carrier: None,
-        rules: RuleSet::default().into(),
-        last_topup: None,
-        last_topup_amount: None,
-        last_used: None,
-        balance: None,
-        next_charge: None,
-        valid_until: None,
-        paused_since: None,
-        status: LineStatus::Active,
-        email: Vec::new(),
-        remind_before: None,
-        location: Location {
-            path: std::path::Path::new("config.toml").into(),
-            line: 1,
-        },
-    }
+    let location = Location {
+        path: std::path::Path::new("config.toml").into(),
+        line: 1,
+    };
+    NumberEntry::new("+96551234567".into(), location)
 }
 
 /// The rules that count from one recorded date, and a number that records it.

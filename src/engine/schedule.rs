@@ -78,9 +78,7 @@ pub fn sleep_for(
 mod tests {
     use super::*;
     use crate::config::read::parse_schedule;
-    use crate::config::{ReadContext, SourceFile, model::Zone};
     use crate::engine::plan::plan;
-    use jiff::civil::date;
     use jiff::tz::TimeZone;
     use std::collections::HashSet;
 
@@ -88,24 +86,7 @@ mod tests {
         let text = format!(
             "[settings]\ntimezone = \"{zone}\"\ncheck_at = \"{check_at}\"\nremind_before = [\"7d\", \"3d\", \"0d\"]\n[[number]]\nnumber = \"+96551234567\"\ntopup_valid_for = \"30d\"\ngrace = \"5d\"\nlast_topup = 2026-11-01\n"
         );
-        let context = ReadContext {
-            system_zone: Zone {
-                name: "UTC".into(),
-                tz: TimeZone::UTC,
-            },
-            today: date(2026, 11, 23),
-        };
-        let file = SourceFile::new("test.toml".into(), text);
-        let table = toml::de::DeTable::parse(&file.text).unwrap();
-        let documents = [crate::config::read::Document {
-            file: &file,
-            table: &table,
-            is_main: true,
-        }];
-        let mut diagnostics = crate::config::Diagnostics::default();
-        let config = crate::config::read::read_config(&documents, &context, &mut diagnostics);
-        assert!(!diagnostics.has_errors(), "{diagnostics}");
-        config.unwrap()
+        crate::config::config_from_text(&text)
     }
 
     fn zoned(text: &str, zone: &str) -> Zoned {
