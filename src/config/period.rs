@@ -20,6 +20,18 @@ pub enum Unit {
     Year,
 }
 
+impl Unit {
+    /// The short spelling used in configs: `d`, `w`, `mo`, `y`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Day => "d",
+            Unit::Week => "w",
+            Unit::Month => "mo",
+            Unit::Year => "y",
+        }
+    }
+}
+
 /// A duration such as `90d` or `1mo`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Period {
@@ -129,13 +141,7 @@ impl Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = match self.unit {
-            Unit::Day => "d",
-            Unit::Week => "w",
-            Unit::Month => "mo",
-            Unit::Year => "y",
-        };
-        write!(f, "{}{}", self.count, unit)
+        write!(f, "{}{}", self.count, self.unit.suffix())
     }
 }
 

@@ -271,33 +271,9 @@ mod json {
 
     /// `"2026-11-30"`, without going through the formatting machinery.
     pub fn date(out: &mut String, date: Date) {
-        let (year, month, day) = (date.year(), date.month(), date.day());
-        if !(0..=9999).contains(&year) {
-            out.push_str(&format!("\"{date}\""));
-            return;
-        }
-        let digit = |value: u32| char::from(b'0' + (value % 10) as u8);
-        let (year, month, day) = (
-            year.unsigned_abs().into(),
-            u32::from(month.unsigned_abs()),
-            u32::from(day.unsigned_abs()),
-        );
-        for character in [
-            '"',
-            digit(year / 1000),
-            digit(year / 100),
-            digit(year / 10),
-            digit(year),
-            '-',
-            digit(month / 10),
-            digit(month),
-            '-',
-            digit(day / 10),
-            digit(day),
-            '"',
-        ] {
-            out.push(character);
-        }
+        out.push('"');
+        crate::render::words::push_date(out, date);
+        out.push('"');
     }
 
     #[cfg(test)]

@@ -229,6 +229,8 @@ fn check(path: &Path) -> Result<(), Failure> {
         config.carriers.len(),
         loaded.files.len()
     );
+    // As in `status`: the process ends now; no need to free the config entry by entry.
+    std::mem::forget(loaded);
     Ok(())
 }
 
@@ -244,12 +246,17 @@ fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
     } else {
         stdout.write_all(render::status::table(&reports, language, today).as_bytes())
     };
-    match result.and_then(|()| stdout.flush()) {
+    let result = match result.and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
         // A closed pipe (`numkeep status | head`) is not an error worth reporting.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Failure::Runtime(format!("cannot write output: {error}"))),
-    }
+    };
+    // The process ends right after: freeing 100,000 reports and entries one by one would
+    // cost about 5% of the run for nothing (the operating system reclaims it all at once).
+    std::mem::forget(reports);
+    std::mem::forget(loaded);
+    result
 }
 
 fn parse_amount(flag: &str, text: &str) -> Result<Decimal, Failure> {
