@@ -4,14 +4,13 @@
 //! prints the figures.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::support::cli::{Scratch, project_file};
+use crate::support::daemon::Daemon;
 use crate::support::mail::{decoded_body, header};
 use crate::support::smtp_server::{Faults, Mode, Received, SmtpServer};
 
@@ -460,84 +459,6 @@ fn renew_killed_at_random_instants_leaves_the_old_or_the_new_config() {
 // ---------------------------------------------------------------------------------------
 // 3. The daemon started while the mail server is down.
 
-/// `numkeep run` with its log read on a thread.
-struct Daemon {
-    child: Child,
-    log: mpsc::Receiver<String>,
-}
-
-impl Daemon {
-    fn start(scratch: &Scratch) -> Daemon {
-        let mut command = scratch
-            .numkeep(&["run"])
-            .env("NUMKEEP_RETRY_BASE_SECS", "1")
-            .command;
-        let mut child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start numkeep run");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let (sender, log) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if sender.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Daemon { child, log }
-    }
-
-    /// Waits for a log line containing `text`, returning it.
-    #[track_caller]
-    fn wait_for_log(&self, text: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.log.recv_timeout(left) {
-                Ok(line) if line.contains(text) => return line,
-                Ok(_) => {}
-                Err(_) => break,
-            }
-        }
-        panic!("no log line containing {text:?} within 15 s");
-    }
-
-    fn running(&mut self) -> bool {
-        self.child.try_wait().expect("poll numkeep").is_none()
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .arg(format!("-{name}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("run kill");
-        assert!(status.success());
-    }
-
-    fn wait(mut self) -> i32 {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("wait for numkeep") {
-                return status.code().unwrap_or(-1);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "numkeep did not exit within 15 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn the_daemon_rides_out_a_mail_server_outage_and_sends_once() {
     let server = SmtpServer::start(Mode::StartTls);
@@ -574,7 +495,7 @@ valid_until = {valid_until}
         port = server.port()
     ));
 
-    let mut daemon = Daemon::start(&scratch);
+    let mut daemon = Daemon::start(&scratch, |run| run.env("NUMKEEP_RETRY_BASE_SECS", "1"));
     daemon.wait_for_log("checking now");
     let failure = daemon.wait_for_log("reminder not delivered");
     assert!(failure.contains("attempts=1"), "{failure}");

@@ -2,6 +2,7 @@
 //! loopback (in this process), with the clock pinned by `--at`.
 
 use crate::support::cli::{Outcome, Scratch};
+use crate::support::daemon::Daemon;
 use crate::support::mail::{decoded_body, header};
 use crate::support::smtp_server::{Faults, Mode, SmtpServer, free_port};
 
@@ -411,21 +412,11 @@ last_topup = 2026-10-01
 fn a_second_instance_on_the_same_state_directory_refuses() {
     let scratch =
         Scratch::with_config("[[number]]\nnumber = \"+96551234567\"\nvalid_until = 2099-01-01\n");
-    let mut daemon = scratch.numkeep(&["run"]).command;
-    let mut child = daemon
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the daemon");
-    // Wait until the daemon has started (and so holds the lock).
-    let stderr = child.stderr.take().expect("piped stderr");
-    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stderr));
-    assert!(
-        lines.any(|line| line.is_ok_and(|line| line.contains("numkeep started"))),
-        "the daemon did not start"
-    );
+    let daemon = Daemon::start(&scratch, |run| run);
+    // Once started, the daemon holds the lock.
+    daemon.wait_for_log("numkeep started");
     let outcome = run_once(&scratch, "2026-11-23T09:00");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(daemon);
     assert_eq!(outcome.code, 1, "{}", outcome.stderr);
     assert!(
         outcome

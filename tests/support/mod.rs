@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
 pub mod cli;
+pub mod daemon;
 pub mod mail;
 pub mod smtp_server;
