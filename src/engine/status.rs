@@ -170,17 +170,30 @@ pub fn evaluate(config: &Config, today: Date) -> Vec<NumberReport<'_>> {
         .iter()
         .map(|number| evaluate_number(config, number, today))
         .collect();
-    // Keys computed once: comparing reports directly re-derived them at every comparison.
+    // Keys computed once and packed into integers: comparing reports field by field (and
+    // numbers as strings) was a tenth of `status` on 100,000 numbers.
     reports.sort_by_cached_key(urgency_key);
     reports
 }
 
-fn urgency_key<'c>(report: &NumberReport<'c>) -> (bool, Option<Date>, &'c str) {
-    (
-        report.state == State::Retired,
-        report.most_urgent().map(|deadline| deadline.local_act_by),
-        &report.entry.number,
-    )
+/// Most urgent first: active before retired, then by the user's act-by date (none first),
+/// then by number. Packed so that integer order is that order: the date as
+/// year·512 + month·32 + day, the number's bytes (at most 16: `+` and 15 digits)
+/// big-endian, zero-padded, which keeps string order.
+fn urgency_key(report: &NumberReport<'_>) -> (u32, u128) {
+    let retired = u32::from(report.state == State::Retired) << 31;
+    let act_by = report.most_urgent().map_or(0, |deadline| {
+        let date = deadline.local_act_by;
+        let year = u32::try_from(date.year()).unwrap_or(0);
+        1 + (year << 9
+            | u32::from(date.month().unsigned_abs()) << 5
+            | u32::from(date.day().unsigned_abs()))
+    });
+    let mut number = [0u8; 16];
+    for (slot, byte) in number.iter_mut().zip(report.entry.number.bytes()) {
+        *slot = byte;
+    }
+    (retired | act_by, u128::from_be_bytes(number))
 }
 
 #[cfg(test)]
@@ -241,6 +254,33 @@ mod tests {
         assert_eq!(
             local_deadline(date(2026, 11, 30), None, &zone("UTC")),
             date(2026, 11, 30)
+        );
+    }
+
+    #[test]
+    fn urgency_keys_order_like_the_fields_they_pack() {
+        let config = crate::config::config_from_text(
+            "[[number]]\nnumber = \"+44 7700 900123\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+1 555 010 0199\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+1 555 010 019\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+965 5123 4567\"\nvalid_until = 2026-11-30\n\
+             [[number]]\nnumber = \"+852 9123 4567\"\nvalid_until = 2027-01-01\n\
+             [[number]]\nnumber = \"+33 6 12 34 56 78\"\nvalid_until = 2020-01-01\nstatus = \"retired\"\n",
+        );
+        let order: Vec<&str> = evaluate(&config, date(2026, 11, 23))
+            .iter()
+            .map(|report| report.entry.number.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            [
+                "+96551234567",
+                "+1555010019",
+                "+15550100199",
+                "+447700900123",
+                "+85291234567",
+                "+33612345678"
+            ]
         );
     }
 

@@ -148,8 +148,10 @@ pub fn write_json(
 
 fn write_number(out: &mut String, why: &mut String, report: &NumberReport<'_>, language: Language) {
     let entry = report.entry;
-    out.push_str("{\"number\":");
-    json::string(out, &entry.number);
+    // Normalised numbers are `+` and digits: nothing to escape.
+    out.push_str("{\"number\":\"");
+    out.push_str(&entry.number);
+    out.push('"');
     out.push_str(",\"label\":");
     json::optional_string(out, entry.label.as_deref());
     out.push_str(",\"carrier\":");
@@ -159,8 +161,9 @@ fn write_number(out: &mut String, why: &mut String, report: &NumberReport<'_>, l
         out,
         entry.carrier.as_deref().and_then(|c| c.name.as_deref()),
     );
-    out.push_str(",\"state\":");
-    json::string(out, report.state.key());
+    out.push_str(",\"state\":\"");
+    out.push_str(report.state.key());
+    out.push('"');
     // The top-level fields are those of the first (most urgent) obligation; its reason is
     // rendered once and written twice.
     why.clear();
@@ -208,7 +211,15 @@ fn write_deadline_fields(out: &mut String, deadline: &Deadline, why: &str) {
     out.push_str("\",\"rule\":\"");
     out.push_str(obligation.rule.key());
     out.push_str("\",\"why\":");
-    json::string(out, why);
+    // Reasons are built from fixed words, dates, decimals and durations, never from text
+    // the user wrote, so they need no escaping; checked in debug builds.
+    debug_assert!(
+        !why.bytes()
+            .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+    );
+    out.push('"');
+    out.push_str(why);
+    out.push('"');
 }
 
 fn itoa(value: i32, buffer: &mut [u8; 12]) -> &str {

@@ -64,26 +64,26 @@ pub fn push_date(out: &mut String, date: Date) {
         let _ = write!(out, "{date}");
         return;
     }
-    let digit = |value: u32| char::from(b'0' + (value % 10) as u8);
+    let digit = |value: u32| b'0' + (value % 10) as u8;
     let (year, month, day) = (
         u32::from(year.unsigned_abs()),
         u32::from(date.month().unsigned_abs()),
         u32::from(date.day().unsigned_abs()),
     );
-    for character in [
+    let text = [
         digit(year / 1000),
         digit(year / 100),
         digit(year / 10),
         digit(year),
-        '-',
+        b'-',
         digit(month / 10),
         digit(month),
-        '-',
+        b'-',
         digit(day / 10),
         digit(day),
-    ] {
-        out.push(character);
-    }
+    ];
+    // Only ASCII digits and dashes were written.
+    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
 /// "3 days left", "today is the last day", "2 days ago" (in grace).
