@@ -16,7 +16,7 @@ use crate::config::model::{Config, GracePhase, NumberEntry};
 use crate::config::period::Period;
 
 use super::deadline::RuleKind;
-use super::status::{Deadline, NumberReport, State, evaluate_number};
+use super::status::{Deadline, NumberReport, State, evaluate_number, lead_window_open};
 
 /// Where a reminder goes: the log, or one email recipient.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -220,10 +220,7 @@ fn due_threshold(
     // Lead thresholds whose window has opened and that are not yet done.
     let open_leads: Vec<(Period, String)> = leads
         .iter()
-        .filter(|lead| {
-            lead.before(deadline.local_act_by)
-                .is_none_or(|opens| today >= opens)
-        })
+        .filter(|lead| lead_window_open(**lead, today, deadline.local_act_by, deadline.days_left))
         .map(|lead| (*lead, key(Threshold::Lead(*lead))))
         .filter(|(_, key)| !sent.is_done(key))
         .collect();

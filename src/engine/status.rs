@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 use crate::config::model::{Config, GracePhase, LineStatus, NumberEntry};
-use crate::config::period::Period;
+use crate::config::period::{Period, Unit};
 
 use super::deadline::{Obligation, obligations};
 
@@ -82,7 +82,7 @@ pub fn local_deadline(act_by: Date, carrier_zone: Option<&TimeZone>, user_zone: 
     }
 }
 
-fn days_between(from: Date, to: Date) -> i32 {
+pub fn days_between(from: Date, to: Date) -> i32 {
     // Civil dates are at most ~20,000 years apart: the day count always fits.
     (to - from).get_days()
 }
@@ -145,9 +145,22 @@ pub fn evaluate_number<'c>(
 
 /// Thresholds are windows: a lead L is due from `act_by − L` on, not only on that day.
 pub fn in_reminder_window(today: Date, act_by: Date, leads: &[Period]) -> bool {
+    let days_left = days_between(today, act_by);
     leads
         .iter()
-        .any(|lead| lead.before(act_by).is_none_or(|opens| today >= opens))
+        .any(|lead| lead_window_open(*lead, today, act_by, days_left))
+}
+
+/// Whether the window of `lead` before `act_by` has opened on `today` (`days_left` is
+/// `act_by − today`). Leads in days or weeks compare day counts, which is the same as
+/// comparing dates and much cheaper on large configs; months and years need the calendar.
+pub fn lead_window_open(lead: Period, today: Date, act_by: Date, days_left: i32) -> bool {
+    let count = i64::from(lead.count);
+    match lead.unit {
+        Unit::Day => i64::from(days_left) <= count,
+        Unit::Week => i64::from(days_left) <= 7 * count,
+        Unit::Month | Unit::Year => lead.before(act_by).is_none_or(|opens| today >= opens),
+    }
 }
 
 fn grace_phase_on(today: Date, act_by: Date, phases: &[GracePhase]) -> Option<&GracePhase> {
@@ -282,6 +295,24 @@ mod tests {
                 "+33612345678"
             ]
         );
+    }
+
+    #[test]
+    fn day_count_windows_match_calendar_windows() {
+        let act_by = date(2026, 3, 31);
+        let leads = ["0d", "1d", "30d", "2w", "1mo", "1y", "36600d"]
+            .map(|text| Period::parse(text).unwrap());
+        for today in date(2025, 3, 1).series(jiff::Span::new().days(1)).take(500) {
+            for lead in leads {
+                let by_calendar = lead.before(act_by).is_none_or(|opens| today >= opens);
+                let days_left = days_between(today, act_by);
+                assert_eq!(
+                    lead_window_open(lead, today, act_by, days_left),
+                    by_calendar,
+                    "{today} {lead}"
+                );
+            }
+        }
     }
 
     #[test]
