@@ -148,3 +148,18 @@ fn state_directory_is_created_private() {
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn recipients_without_an_email_section_are_reported() {
+    let scratch = Scratch::with_config(
+        "[[number]]\nnumber = \"+965 5123 4567\"\nvalid_until = 2099-01-01\nemail = [\"alice@example.org\"]\n",
+    );
+    let outcome = scratch.numkeep(&["check"]).output().success();
+    assert!(
+        outcome.stderr.contains(
+            "config.toml:1:1: warning: +96551234567: `email` is set but the config has no [email] section, so alerts go to the log only"
+        ),
+        "{}",
+        outcome.stderr
+    );
+}

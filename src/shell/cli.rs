@@ -175,6 +175,32 @@ fn print_warnings(loaded: &Loaded) {
     for warning in &loaded.warnings {
         let _ = writeln!(stderr, "{warning}");
     }
+    // Per-number recipients need an [email] section to send through; say so rather than
+    // let them wait for mail that never comes.
+    if loaded.config.email.is_none() {
+        let unreachable: Vec<_> = loaded
+            .config
+            .numbers
+            .iter()
+            .filter(|number| !number.email.is_empty())
+            .collect();
+        for number in unreachable.iter().take(3) {
+            let _ = writeln!(
+                stderr,
+                "{}:{}:1: warning: {}: `email` is set but the config has no [email] section, so alerts go to the log only",
+                number.location.path.display(),
+                number.location.line,
+                number.number
+            );
+        }
+        if unreachable.len() > 3 {
+            let _ = writeln!(
+                stderr,
+                "warning: {} more numbers set `email` without an [email] section",
+                unreachable.len() - 3
+            );
+        }
+    }
 }
 
 /// Secrets must not be readable by others, and whoever can write the config can redirect
