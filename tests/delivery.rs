@@ -312,6 +312,20 @@ fn test_alert_reports_each_channel_with_hints() {
     let outcome = wrong_mode.numkeep(&["test-alert"]).output().expect_code(1);
     assert!(outcome.stdout.contains("hint:"), "{}", outcome.stdout);
 
+    // A certificate the client does not trust: says so.
+    let outcome = scratch
+        .numkeep(&["test-alert"])
+        .env("SSL_CERT_FILE", "/dev/null")
+        .output()
+        .expect_code(1);
+    assert!(
+        outcome
+            .stdout
+            .contains("hint: the server's TLS certificate does not match `host` or is not trusted"),
+        "{}",
+        outcome.stdout
+    );
+
     // Nothing listening: says so.
     let nobody = Scratch::with_config(&config(free_port(), "starttls", ""));
     let outcome = nobody.numkeep(&["test-alert"]).output().expect_code(1);
