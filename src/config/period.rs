@@ -5,8 +5,8 @@
 
 use std::fmt;
 
-use jiff::Span;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Span};
 
 /// The largest count accepted in a period, whatever its unit: beyond a century nothing a
 /// carrier states makes sense, and a bound keeps every later step free of overflow surprises.
@@ -103,14 +103,23 @@ impl Period {
     }
 
     /// This period repeated `times` times, as one span (so month steps stay anchored).
-    fn span(self, times: i64) -> Option<Span> {
+    fn calendar_span(self, times: i64) -> Option<Span> {
         let total = i64::from(self.count).checked_mul(times)?;
         match self.unit {
-            Unit::Day => Span::new().try_days(total).ok(),
-            Unit::Week => Span::new().try_days(total.checked_mul(7)?).ok(),
+            Unit::Day | Unit::Week => None,
             Unit::Month => Span::new().try_months(total).ok(),
             Unit::Year => Span::new().try_years(total).ok(),
         }
+    }
+
+    /// This period repeated `times` times in days, for units of fixed length.
+    fn fixed_days(self, times: i64) -> Option<i64> {
+        let days = match self.unit {
+            Unit::Day => i64::from(self.count),
+            Unit::Week => 7 * i64::from(self.count),
+            Unit::Month | Unit::Year => return None,
+        };
+        days.checked_mul(times)
     }
 
     /// `date` + this period. `None` when the result leaves jiff's date range.
@@ -126,7 +135,10 @@ impl Period {
     /// `anchor` + `times` × this period, computed from the anchor in one step: stepping from
     /// 31 January by one month gives 28 February, then 31 March (never 28 March).
     pub fn after_times(self, anchor: Date, times: i64) -> Option<Date> {
-        anchor.checked_add(self.span(times)?).ok()
+        match self.unit {
+            Unit::Day | Unit::Week => add_days(anchor, self.fixed_days(times)?),
+            Unit::Month | Unit::Year => anchor.checked_add(self.calendar_span(times)?).ok(),
+        }
     }
 
     /// The last day of a window that starts on `start` and lasts this period:
@@ -135,8 +147,26 @@ impl Period {
         if self.is_zero() {
             return None;
         }
-        self.after(start)?.checked_sub(Span::new().days(1)).ok()
+        match self.unit {
+            Unit::Day | Unit::Week => add_days(start, self.fixed_days(1)? - 1),
+            Unit::Month | Unit::Year => self.after(start)?.yesterday().ok(),
+        }
     }
+}
+
+/// `date` + `days` civil days; `None` outside jiff's date range. Adding a whole number of
+/// days as a duration skips `Span`'s unit bookkeeping: every status computes several such
+/// sums per number.
+pub fn add_days(date: Date, days: i64) -> Option<Date> {
+    let seconds = days.checked_mul(86_400)?;
+    date.checked_add(SignedDuration::from_secs(seconds)).ok()
+}
+
+/// `to` − `from` in civil days.
+pub fn days_between(from: Date, to: Date) -> i32 {
+    // Civil dates are at most ~20,000 years (7.3 million days) apart: the count fits.
+    let days = to.duration_since(from).as_secs() / 86_400;
+    i32::try_from(days).unwrap_or(if days < 0 { i32::MIN } else { i32::MAX })
 }
 
 impl fmt::Display for Period {
@@ -260,6 +290,26 @@ mod tests {
         );
         assert_eq!(Period::days(0).last_day_from(date(2026, 11, 1)), None);
         assert_eq!(Period::after(Period::days(1), date(9999, 12, 31)), None);
+    }
+
+    #[test]
+    fn day_sums_and_differences_match_spans() {
+        let days = [0, 1, -1, 29, 365, -366, 36_600, 100_000];
+        for start in [date(2024, 2, 28), date(2026, 12, 31), date(1, 1, 1)] {
+            for count in days {
+                let by_span = start.checked_add(Span::new().days(count)).ok();
+                assert_eq!(add_days(start, count), by_span, "{start} + {count}");
+                if let Some(end) = by_span {
+                    assert_eq!(
+                        i64::from(days_between(start, end)),
+                        count,
+                        "{start} → {end}"
+                    );
+                }
+            }
+        }
+        assert_eq!(add_days(date(9999, 12, 31), 1), None);
+        assert_eq!(add_days(date(2026, 1, 1), i64::MAX), None);
     }
 
     #[test]

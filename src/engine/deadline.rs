@@ -3,9 +3,10 @@
 
 use jiff::civil::Date;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use crate::config::model::{GracePhase, NumberEntry, TopupValidity, UseEvery};
-use crate::config::period::Period;
+use crate::config::period::{Period, days_between};
 
 /// The rule an obligation comes from; the names are the config keys (and the JSON values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -121,12 +122,25 @@ impl Obligation {
     }
 }
 
+/// A number's obligations: one per rule at most, and most numbers have one or two, so they
+/// are kept inline (a large config evaluates every number on every status and check).
+pub type Obligations = SmallVec<[Obligation; 2]>;
+
 /// Every obligation of an active number, earliest act-by first. `None` when a date leaves
 /// the supported range (validation reports that as a config error, so the shell never sees
 /// it). Missing dates simply produce no obligation: validation has already demanded them.
-pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
+pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     let rules = number.effective_rules();
-    let mut found: Vec<(RuleKind, Date, Why)> = Vec::with_capacity(2);
+    let mut found = Obligations::new();
+    let mut push = |rule: RuleKind, act_by: Date, why: Why| -> Option<()> {
+        found.push(Obligation {
+            rule,
+            act_by,
+            lost_on: lost_on(act_by, rules.grace)?,
+            why,
+        });
+        Some(())
+    };
     let paused = number.is_paused();
 
     if !paused
@@ -138,7 +152,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
             TopupValidity::Fixed(_) => None,
             TopupValidity::ByAmount(_) => number.last_topup_amount,
         };
-        found.push((
+        push(
             RuleKind::TopupValidFor,
             valid_for.last_day_from(topped_up)?,
             Why::ToppedUp {
@@ -146,7 +160,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
                 amount,
                 valid_for,
             },
-        ));
+        )?;
     }
 
     if !paused && let Some(every) = rules.use_every {
@@ -162,7 +176,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
                 UseEvery::Period(period) => period.last_day_from(last)?,
                 UseEvery::CalendarMonth => last_day_of_next_month(last)?,
             };
-            found.push((
+            push(
                 RuleKind::UseEvery,
                 act_by,
                 Why::Used {
@@ -170,7 +184,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
                     by_topup,
                     every,
                 },
-            ));
+            )?;
         }
     }
 
@@ -187,7 +201,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
         let first_charge = first_step_on_or_after(anchor, fee.every, balance.on)?;
         let charges_paid = charges_covered(balance.amount, fee.amount)?;
         let first_unpaid = fee.every.after_times(anchor, first_charge + charges_paid)?;
-        found.push((
+        push(
             RuleKind::Fee,
             first_unpaid.yesterday().ok()?,
             Why::Fee {
@@ -198,34 +212,25 @@ pub fn obligations(number: &NumberEntry) -> Option<Vec<Obligation>> {
                 charges_paid: charges_paid.unsigned_abs(),
                 first_unpaid,
             },
-        ));
+        )?;
     }
 
     if let Some(date) = number.valid_until {
-        found.push((RuleKind::ValidUntil, date, Why::ValidUntil { date }));
+        push(RuleKind::ValidUntil, date, Why::ValidUntil { date })?;
     }
 
     if let Some(since) = number.paused_since
         && let Some(max) = rules.pause_max
     {
-        found.push((
+        push(
             RuleKind::PauseMax,
             max.last_day_from(since)?,
             Why::Paused { since, max },
-        ));
+        )?;
     }
 
-    let mut obligations = Vec::with_capacity(found.len());
-    for (rule, act_by, why) in found {
-        obligations.push(Obligation {
-            rule,
-            act_by,
-            lost_on: lost_on(act_by, rules.grace)?,
-            why,
-        });
-    }
-    obligations.sort_by_key(|obligation| (obligation.act_by, obligation.rule));
-    Some(obligations)
+    found.sort_by_key(|obligation| (obligation.act_by, obligation.rule));
+    Some(found)
 }
 
 /// The smallest k ≥ 0 with `anchor` + k × `every` on or after `day`. Bounded: an anchor
@@ -235,7 +240,7 @@ fn first_step_on_or_after(anchor: Date, every: Period, day: Date) -> Option<i64>
         return Some(0);
     }
     // Start from an estimate that never overshoots (a step is at most 366 days), then walk.
-    let days_back = i64::from((day - anchor).get_days());
+    let days_back = i64::from(days_between(anchor, day));
     let longest_step_days = match every.unit {
         crate::config::period::Unit::Day => 1,
         crate::config::period::Unit::Week => 7,

@@ -3,9 +3,10 @@
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use smallvec::SmallVec;
 
 use crate::config::model::{Config, GracePhase, LineStatus, NumberEntry};
-use crate::config::period::{Period, Unit};
+use crate::config::period::{Period, Unit, add_days, days_between};
 
 use super::deadline::{Obligation, obligations};
 
@@ -45,13 +46,17 @@ pub struct Deadline {
     pub days_left: i32,
 }
 
+/// A number's deadlines, kept inline for the common number with one rule: `status` holds a
+/// report for every number of the config at once.
+pub type Deadlines = SmallVec<[Deadline; 1]>;
+
 /// One number on one day.
 #[derive(Clone, Debug)]
 pub struct NumberReport<'c> {
     pub entry: &'c NumberEntry,
     pub state: State,
     /// Every obligation, earliest first; empty for a retired number.
-    pub deadlines: Vec<Deadline>,
+    pub deadlines: Deadlines,
     /// The grace phase the number is in, when in grace.
     pub grace_phase: Option<&'c GracePhase>,
 }
@@ -82,11 +87,6 @@ pub fn local_deadline(act_by: Date, carrier_zone: Option<&TimeZone>, user_zone: 
     }
 }
 
-pub fn days_between(from: Date, to: Date) -> i32 {
-    // Civil dates are at most ~20,000 years apart: the day count always fits.
-    (to - from).get_days()
-}
-
 /// Evaluates one number on `today` (a date in `settings.timezone`).
 pub fn evaluate_number<'c>(
     config: &'c Config,
@@ -97,22 +97,21 @@ pub fn evaluate_number<'c>(
         return NumberReport {
             entry: number,
             state: State::Retired,
-            deadlines: Vec::new(),
+            deadlines: Deadlines::new(),
             grace_phase: None,
         };
     }
     let rules = number.effective_rules();
     let user_zone = &config.settings.timezone.tz;
     let carrier_zone = rules.timezone.map(|zone| &zone.tz);
-    let deadlines: Vec<Deadline> = obligations(number)
+    let deadlines: Deadlines = obligations(number)
         .unwrap_or_default()
         .into_iter()
         .map(|obligation| {
             let local_act_by = local_deadline(obligation.act_by, carrier_zone, user_zone);
             let grace_days = days_between(obligation.act_by, obligation.lost_on);
-            let local_lost_on = local_act_by
-                .checked_add(jiff::Span::new().days(grace_days))
-                .unwrap_or(obligation.lost_on);
+            let local_lost_on =
+                add_days(local_act_by, i64::from(grace_days)).unwrap_or(obligation.lost_on);
             Deadline {
                 days_left: days_between(today, local_act_by),
                 local_act_by,
