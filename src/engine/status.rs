@@ -189,11 +189,12 @@ pub fn evaluate(config: &Config, today: Date) -> Vec<NumberReport<'_>> {
 }
 
 /// Most urgent first: active before retired, then by the user's act-by date (none first),
-/// then by number. Packed so that integer order is that order: the date as
-/// year·512 + month·32 + day, the number's bytes (at most 16: `+` and 15 digits)
-/// big-endian, zero-padded, which keeps string order.
-fn urgency_key(report: &NumberReport<'_>) -> (u32, u128) {
-    let retired = u32::from(report.state == State::Retired) << 31;
+/// then by number, packed into one integer whose order is that order: the retired flag and
+/// the date (as year·512 + month·32 + day) in the high bits, then the number's digits, one
+/// per 4 bits as digit + 1, first digit highest, zero-padded to 15, which keeps string order
+/// (a number that is a prefix of another comes first). Numbers are unique, so keys are too.
+fn urgency_key(report: &NumberReport<'_>) -> u128 {
+    let retired = u128::from(report.state == State::Retired) << 127;
     let act_by = report.most_urgent().map_or(0, |deadline| {
         let date = deadline.local_act_by;
         let year = u32::try_from(date.year()).unwrap_or(0);
@@ -201,11 +202,15 @@ fn urgency_key(report: &NumberReport<'_>) -> (u32, u128) {
             | u32::from(date.month().unsigned_abs()) << 5
             | u32::from(date.day().unsigned_abs()))
     });
-    let mut number = [0u8; 16];
-    for (slot, byte) in number.iter_mut().zip(report.entry.number.bytes()) {
-        *slot = byte;
-    }
-    (retired | act_by, u128::from_be_bytes(number))
+    // `+` and at most 15 digits.
+    let digits = report.entry.number.bytes().skip(1).take(15);
+    let number = digits
+        .chain(std::iter::repeat(b'0' - 1))
+        .take(15)
+        .fold(0u64, |key, digit| {
+            key << 4 | u64::from(digit.wrapping_sub(b'0' - 1))
+        });
+    retired | u128::from(act_by) << 64 | u128::from(number)
 }
 
 #[cfg(test)]

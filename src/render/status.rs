@@ -125,104 +125,126 @@ pub fn json(reports: &[NumberReport<'_>], language: Language) -> String {
 }
 
 /// [`json`], streamed to `sink` in blocks, so that the whole output is never held in memory.
+/// Bytes rather than a `String`: every piece written is ASCII or already valid UTF-8, and
+/// a `String` would check that again for each of the millions of pieces.
 pub fn write_json(
     sink: &mut impl std::io::Write,
     reports: &[NumberReport<'_>],
     language: Language,
 ) -> std::io::Result<()> {
     const BLOCK: usize = 64 * 1024;
-    let mut out = String::with_capacity(BLOCK + 4096);
-    let mut why = String::new();
-    out.push('[');
+    let mut out = Vec::with_capacity(BLOCK + 4096);
+    let mut scratch = Scratch::default();
+    out.push(b'[');
     for (index, report) in reports.iter().enumerate() {
-        out.push_str(if index == 0 { "\n" } else { ",\n" });
-        write_number(&mut out, &mut why, report, language);
+        out.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
+        write_number(&mut out, &mut scratch, report, language);
         if out.len() >= BLOCK {
-            sink.write_all(out.as_bytes())?;
+            sink.write_all(&out)?;
             out.clear();
         }
     }
-    out.push_str(if reports.is_empty() { "]\n" } else { "\n]\n" });
-    sink.write_all(out.as_bytes())
+    out.extend_from_slice(if reports.is_empty() { b"]\n" } else { b"\n]\n" });
+    sink.write_all(&out)
 }
 
-fn write_number(out: &mut String, why: &mut String, report: &NumberReport<'_>, language: Language) {
+/// Buffers kept from one number to the next.
+#[derive(Default)]
+struct Scratch {
+    why: String,
+    /// The most urgent obligation's fields, written at the top level and again first in
+    /// `obligations`.
+    fields: Vec<u8>,
+}
+
+fn write_number(
+    out: &mut Vec<u8>,
+    scratch: &mut Scratch,
+    report: &NumberReport<'_>,
+    language: Language,
+) {
     let entry = report.entry;
     // Normalised numbers are `+` and digits: nothing to escape.
-    out.push_str("{\"number\":\"");
-    out.push_str(&entry.number);
-    out.push('"');
-    out.push_str(",\"label\":");
+    out.extend_from_slice(b"{\"number\":\"");
+    out.extend_from_slice(entry.number.as_bytes());
+    out.extend_from_slice(b"\",\"label\":");
     json::optional_string(out, entry.label.as_deref());
-    out.push_str(",\"carrier\":");
+    out.extend_from_slice(b",\"carrier\":");
     json::optional_string(out, entry.carrier_id());
-    out.push_str(",\"carrier_name\":");
+    out.extend_from_slice(b",\"carrier_name\":");
     json::optional_string(
         out,
         entry.carrier.as_deref().and_then(|c| c.name.as_deref()),
     );
-    out.push_str(",\"state\":\"");
-    out.push_str(report.state.key());
-    out.push('"');
-    // The top-level fields are those of the first (most urgent) obligation; its reason is
-    // rendered once and written twice.
-    why.clear();
-    match report.most_urgent() {
+    out.extend_from_slice(b",\"state\":\"");
+    out.extend_from_slice(report.state.key().as_bytes());
+    out.push(b'"');
+    let mut deadlines = report.deadlines.iter();
+    match deadlines.next() {
         Some(deadline) => {
-            words::write_why(why, language, &deadline.obligation.why);
-            write_deadline_fields(out, deadline, why);
+            deadline_fields(&mut scratch.fields, &mut scratch.why, deadline, language);
+            out.extend_from_slice(&scratch.fields);
         }
-        None => out.push_str(
-            ",\"act_by\":null,\"lost_on\":null,\"days_left\":null,\"action\":null,\"rule\":null,\"why\":null",
+        None => out.extend_from_slice(
+            b",\"act_by\":null,\"lost_on\":null,\"days_left\":null,\"action\":null,\"rule\":null,\"why\":null",
         ),
     }
-    out.push_str(",\"grace_phase\":");
+    out.extend_from_slice(b",\"grace_phase\":");
     json::optional_string(
         out,
         report.grace_phase.and_then(|phase| phase.state.as_deref()),
     );
-    out.push_str(",\"obligations\":[");
-    for (index, deadline) in report.deadlines.iter().enumerate() {
-        out.push_str(if index == 0 { "{" } else { ",{" });
-        if index > 0 {
-            why.clear();
-            words::write_why(why, language, &deadline.obligation.why);
-        }
+    out.extend_from_slice(b",\"obligations\":[");
+    if !report.deadlines.is_empty() {
         // The same fields as the top level, without the leading comma.
-        let start = out.len();
-        write_deadline_fields(out, deadline, why);
-        out.remove(start);
-        out.push('}');
+        out.push(b'{');
+        out.extend_from_slice(&scratch.fields[1..]);
+        out.push(b'}');
     }
-    out.push_str("]}");
+    for deadline in deadlines {
+        deadline_fields(&mut scratch.fields, &mut scratch.why, deadline, language);
+        out.extend_from_slice(b",{");
+        out.extend_from_slice(&scratch.fields[1..]);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
 }
 
-/// `,"act_by":…,"lost_on":…,"days_left":…,"action":…,"rule":…,"why":…`
-fn write_deadline_fields(out: &mut String, deadline: &Deadline, why: &str) {
+/// Replaces `fields` with
+/// `,"act_by":…,"lost_on":…,"days_left":…,"action":…,"rule":…,"why":…`.
+fn deadline_fields(
+    fields: &mut Vec<u8>,
+    why: &mut String,
+    deadline: &Deadline,
+    language: Language,
+) {
     let obligation = &deadline.obligation;
-    out.push_str(",\"act_by\":");
-    json::date(out, obligation.act_by);
-    out.push_str(",\"lost_on\":");
-    json::date(out, obligation.lost_on);
-    out.push_str(",\"days_left\":");
-    out.push_str(itoa(deadline.days_left, &mut [0u8; 12]));
-    out.push_str(",\"action\":\"");
-    out.push_str(obligation.action().key());
-    out.push_str("\",\"rule\":\"");
-    out.push_str(obligation.rule.key());
-    out.push_str("\",\"why\":");
+    fields.clear();
+    fields.extend_from_slice(b",\"act_by\":");
+    json::date(fields, obligation.act_by);
+    fields.extend_from_slice(b",\"lost_on\":");
+    json::date(fields, obligation.lost_on);
+    fields.extend_from_slice(b",\"days_left\":");
+    fields.extend_from_slice(itoa(deadline.days_left, &mut [0u8; 11]));
+    fields.extend_from_slice(b",\"action\":\"");
+    fields.extend_from_slice(obligation.action().key().as_bytes());
+    fields.extend_from_slice(b"\",\"rule\":\"");
+    fields.extend_from_slice(obligation.rule.key().as_bytes());
+    fields.extend_from_slice(b"\",\"why\":\"");
+    why.clear();
+    words::write_why(why, language, &obligation.why);
     // Reasons are built from fixed words, dates, decimals and durations, never from text
     // the user wrote, so they need no escaping; checked in debug builds.
     debug_assert!(
         !why.bytes()
             .any(|byte| byte == b'"' || byte == b'\\' || byte < 0x20)
     );
-    out.push('"');
-    out.push_str(why);
-    out.push('"');
+    fields.extend_from_slice(why.as_bytes());
+    fields.push(b'"');
 }
 
-fn itoa(value: i32, buffer: &mut [u8; 12]) -> &str {
+/// The decimal digits of `value`, with its sign.
+fn itoa(value: i32, buffer: &mut [u8; 11]) -> &[u8] {
     let mut position = buffer.len();
     let mut magnitude = value.unsigned_abs();
     loop {
@@ -237,54 +259,60 @@ fn itoa(value: i32, buffer: &mut [u8; 12]) -> &str {
         position -= 1;
         buffer[position] = b'-';
     }
-    // Only ASCII digits and a sign were written.
-    std::str::from_utf8(&buffer[position..]).unwrap_or("0")
+    &buffer[position..]
 }
 
 /// Minimal JSON output helpers.
 mod json {
     use jiff::civil::Date;
 
-    pub fn string(out: &mut String, text: &str) {
-        out.push('"');
-        let needs_escape = |byte: u8| byte == b'"' || byte == b'\\' || byte < 0x20;
-        if !text.bytes().any(needs_escape) {
-            out.push_str(text);
-            out.push('"');
-            return;
+    /// The bytes a JSON string must escape: `"`, `\` and the control characters.
+    const NEEDS_ESCAPE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut byte = 0;
+        while byte < 0x20 {
+            table[byte] = true;
+            byte += 1;
         }
-        let mut start = 0;
-        for (index, byte) in text.bytes().enumerate() {
-            if !needs_escape(byte) {
-                continue;
+        table[b'"' as usize] = true;
+        table[b'\\' as usize] = true;
+        table
+    };
+
+    pub fn string(out: &mut Vec<u8>, text: &str) {
+        out.push(b'"');
+        let mut rest = text.as_bytes();
+        while let Some(index) = rest
+            .iter()
+            .position(|byte| NEEDS_ESCAPE[usize::from(*byte)])
+        {
+            out.extend_from_slice(&rest[..index]);
+            match rest[index] {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                byte => out.extend_from_slice(format!("\\u{byte:04x}").as_bytes()),
             }
-            out.push_str(&text[start..index]);
-            match byte {
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                b'\n' => out.push_str("\\n"),
-                b'\r' => out.push_str("\\r"),
-                b'\t' => out.push_str("\\t"),
-                _ => out.push_str(&format!("\\u{byte:04x}")),
-            }
-            start = index + 1;
+            rest = &rest[index + 1..];
         }
-        out.push_str(&text[start..]);
-        out.push('"');
+        out.extend_from_slice(rest);
+        out.push(b'"');
     }
 
-    pub fn optional_string(out: &mut String, text: Option<&str>) {
+    pub fn optional_string(out: &mut Vec<u8>, text: Option<&str>) {
         match text {
             Some(text) => string(out, text),
-            None => out.push_str("null"),
+            None => out.extend_from_slice(b"null"),
         }
     }
 
     /// `"2026-11-30"`, without going through the formatting machinery.
-    pub fn date(out: &mut String, date: Date) {
-        out.push('"');
-        crate::render::words::push_date(out, date);
-        out.push('"');
+    pub fn date(out: &mut Vec<u8>, date: Date) {
+        out.push(b'"');
+        crate::render::words::push_date_bytes(out, date);
+        out.push(b'"');
     }
 
     #[cfg(test)]
@@ -293,8 +321,9 @@ mod json {
 
         #[test]
         fn escapes_what_json_requires() {
-            let mut out = String::new();
+            let mut out = Vec::new();
             string(&mut out, "a\"b\\c\nd\u{1}é宽");
+            let out = String::from_utf8(out).unwrap();
             assert_eq!(out, r#""a\"b\\c\nd\u0001é宽""#);
             let parsed: String = serde_json::from_str(&out).unwrap();
             assert_eq!(parsed, "a\"b\\c\nd\u{1}é宽");
@@ -302,12 +331,14 @@ mod json {
 
         #[test]
         fn dates_and_numbers() {
-            let mut out = String::new();
+            let mut out = Vec::new();
             date(&mut out, jiff::civil::date(2026, 1, 5));
             date(&mut out, jiff::civil::date(987, 12, 31));
-            assert_eq!(out, "\"2026-01-05\"\"0987-12-31\"");
+            assert_eq!(out, b"\"2026-01-05\"\"0987-12-31\"");
             for value in [0, 7, -1, -42, 2_147_483_647, -2_147_483_648] {
-                assert_eq!(super::super::itoa(value, &mut [0u8; 12]), value.to_string());
+                let mut buffer = [0u8; 11];
+                let digits = super::super::itoa(value, &mut buffer);
+                assert_eq!(digits, value.to_string().as_bytes());
             }
         }
     }

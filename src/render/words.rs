@@ -59,18 +59,33 @@ pub fn date_with_weekday(language: Language, date: Date) -> String {
 /// Appends `2026-11-30` without going through the formatting machinery, which was a
 /// visible share of `status --json` on 100,000 numbers.
 pub fn push_date(out: &mut String, date: Date) {
-    let year = date.year();
-    if !(0..=9999).contains(&year) {
-        let _ = write!(out, "{date}");
-        return;
+    match date_digits(date) {
+        Some(text) => out.extend(text.map(char::from)),
+        None => {
+            let _ = write!(out, "{date}");
+        }
     }
+}
+
+/// [`push_date`] for byte buffers.
+pub fn push_date_bytes(out: &mut Vec<u8>, date: Date) {
+    match date_digits(date) {
+        Some(text) => out.extend_from_slice(&text),
+        None => out.extend_from_slice(date.to_string().as_bytes()),
+    }
+}
+
+/// `YYYY-MM-DD` for years 0 to 9999 (jiff writes other years with a sign and six digits).
+fn date_digits(date: Date) -> Option<[u8; 10]> {
+    let year = u32::try_from(date.year())
+        .ok()
+        .filter(|year| *year <= 9999)?;
     let digit = |value: u32| b'0' + (value % 10) as u8;
-    let (year, month, day) = (
-        u32::from(year.unsigned_abs()),
+    let (month, day) = (
         u32::from(date.month().unsigned_abs()),
         u32::from(date.day().unsigned_abs()),
     );
-    let text = [
+    Some([
         digit(year / 1000),
         digit(year / 100),
         digit(year / 10),
@@ -81,9 +96,23 @@ pub fn push_date(out: &mut String, date: Date) {
         b'-',
         digit(day / 10),
         digit(day),
-    ];
-    // Only ASCII digits and dashes were written.
-    out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    ])
+}
+
+/// Appends a count without the formatting machinery.
+fn push_count(out: &mut String, count: u32) {
+    let mut digits = [0u8; 10];
+    let mut position = digits.len();
+    let mut rest = count;
+    loop {
+        position -= 1;
+        digits[position] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    out.extend(digits[position..].iter().copied().map(char::from));
 }
 
 /// "3 days left", "today is the last day", "2 days ago" (in grace).
@@ -161,12 +190,10 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
                 // The most common reason of all, written without format machinery.
                 out.push_str("topped up ");
                 push_date(out, *on);
-                write!(
-                    out,
-                    ", valid {}{}",
-                    valid_for.count,
-                    valid_for.unit.suffix()
-                )
+                out.push_str(", valid ");
+                push_count(out, valid_for.count);
+                out.push_str(valid_for.unit.suffix());
+                Ok(())
             }
             (Some(amount), true) => {
                 write!(
