@@ -11,6 +11,7 @@ use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
 
 use super::period::Period;
+use super::phone::PhoneNumber;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -271,8 +272,7 @@ pub struct Location {
 
 #[derive(Clone, Debug)]
 pub struct NumberEntry {
-    /// E.164 without spaces.
-    pub number: String,
+    pub number: PhoneNumber,
     pub label: Option<String>,
     pub carrier: Option<Arc<Carrier>>,
     /// Rule keys set on the number itself; they override the carrier's.
@@ -304,7 +304,7 @@ pub struct EffectiveRules<'a> {
 
 impl NumberEntry {
     /// An active number with no rule and no recorded date, written at `location`.
-    pub fn new(number: String, location: Location) -> NumberEntry {
+    pub fn new(number: PhoneNumber, location: Location) -> NumberEntry {
         NumberEntry {
             number,
             label: None,

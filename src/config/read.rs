@@ -233,7 +233,7 @@ pub(crate) struct ConfigReader<'f> {
     email: Option<EmailSettings>,
     carriers: Carriers,
     numbers: Vec<NumberEntry>,
-    /// Each number's first definition: file index and line, by [`number_key`].
+    /// Each number's first definition: file index and line, by [`PhoneNumber::value`].
     seen_numbers: FastMap<u64, (usize, usize)>,
     /// Counts the lines of `lines_file` up to the last number read.
     lines: LineCounter,
@@ -392,7 +392,7 @@ impl<'f> ConfigReader<'f> {
         ) else {
             return;
         };
-        match self.seen_numbers.entry(number_key(&number.number)) {
+        match self.seen_numbers.entry(number.number.value()) {
             Entry::Occupied(first) => {
                 let (first_file, first_line) = *first.get();
                 let message = format!(
@@ -468,15 +468,6 @@ impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
         self.0
     }
-}
-
-/// A normalised number's digits as an integer, a map key that needs no copy of the string.
-/// Distinct normalised numbers (`+` and 7 to 15 digits, the first never 0) give distinct keys.
-fn number_key(number: &str) -> u64 {
-    number.bytes().skip(1).fold(0, |key, digit| {
-        key.wrapping_mul(10)
-            .wrapping_add(u64::from(digit.wrapping_sub(b'0')))
-    })
 }
 
 pub(crate) fn get<'t, 'i>(table: &'t DeTable<'i>, key: &str) -> Option<&'t Value<'i>> {
@@ -1223,20 +1214,29 @@ impl<'a> FileReader<'a> {
     ) -> Option<NumberEntry> {
         let errors_before = self.errors;
         self.check_keys(table, &NUMBER_KEYS, "[[number]]", |_| None);
-        let mut number = NumberEntry::new(String::new(), location);
+        let (phone, number_span) = match table.value("number") {
+            Some(value) => {
+                let phone = self.str("number", value).and_then(|text| {
+                    normalize_number(text)
+                        .map_err(|message| self.error(value.span(), message))
+                        .ok()
+                });
+                (phone, value.span())
+            }
+            None => {
+                self.error(
+                    span.clone(),
+                    "[[number]] needs `number`, like \"+965 5123 4567\"",
+                );
+                (None, span)
+            }
+        };
+        // Without a valid number the table is not kept, but the rest is still read, so
+        // that every problem in it is reported at once.
+        let mut number = NumberEntry::new(phone.unwrap_or_default(), location);
         number.rules = self.rule_set(table, context, zones).into();
-        let mut number_span = span.clone();
         for (key, value) in table.entries() {
             match key.get_ref().as_ref() {
-                "number" => {
-                    number_span = value.span();
-                    if let Some(text) = self.str("number", value) {
-                        match normalize_number(text) {
-                            Ok(normalized) => number.number = normalized,
-                            Err(message) => self.error(value.span(), message),
-                        }
-                    }
-                }
                 "label" => number.label = self.string("label", value),
                 "carrier" => {
                     if let Some(id) = self.str("carrier", value) {
@@ -1285,9 +1285,6 @@ impl<'a> FileReader<'a> {
                 "remind_before" => number.remind_before = self.periods("remind_before", value),
                 _ => {}
             }
-        }
-        if table.value("number").is_none() {
-            self.error(span, "[[number]] needs `number`, like \"+965 5123 4567\"");
         }
         if self.errors > errors_before {
             return None;

@@ -309,7 +309,7 @@ mod tests {
             path: std::path::Path::new("config.toml").into(),
             line: 1,
         };
-        NumberEntry::new("+96551234567".into(), location)
+        NumberEntry::new("+96551234567".parse().unwrap(), location)
     }
 
     fn grace(periods: &[&str]) -> Option<Vec<GracePhase>> {

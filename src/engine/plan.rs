@@ -14,6 +14,7 @@ use jiff::civil::Date;
 
 use crate::config::model::{Config, GracePhase, NumberEntry};
 use crate::config::period::Period;
+use crate::config::phone::PhoneNumber;
 
 use super::deadline::RuleKind;
 use super::status::{Deadline, NumberReport, State, evaluate_number, lead_window_open};
@@ -60,7 +61,7 @@ impl fmt::Display for Threshold {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ReminderKey {
     pub channel: Channel,
-    pub number: String,
+    pub number: PhoneNumber,
     pub rule: RuleKind,
     pub act_by: Date,
     pub threshold: Threshold,
@@ -210,7 +211,7 @@ fn due_threshold(
     let key = |threshold| {
         ReminderKey {
             channel: channel.clone(),
-            number: number.clone(),
+            number: *number,
             rule: deadline.obligation.rule,
             act_by: deadline.obligation.act_by,
             threshold,

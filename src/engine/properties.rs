@@ -67,7 +67,7 @@ fn blank_number() -> NumberEntry {
         path: std::path::Path::new("config.toml").into(),
         line: 1,
     };
-    NumberEntry::new("+96551234567".into(), location)
+    NumberEntry::new("+96551234567".parse().unwrap(), location)
 }
 
 /// The rules that count from one recorded date, and a number that records it.

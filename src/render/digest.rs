@@ -98,7 +98,7 @@ fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
     let number = alert.number;
     let deadline = &alert.deadline;
     let obligation = &deadline.obligation;
-    let mut heading = number.number.clone();
+    let mut heading = number.number.to_string();
     if let Some(label) = &number.label {
         heading.push_str(" — ");
         heading.push_str(&single_line(label));

@@ -36,7 +36,7 @@ pub fn table(reports: &[NumberReport<'_>], language: Language, today: Date) -> S
             }
             match report.most_urgent() {
                 Some(deadline) => [
-                    report.entry.number.clone(),
+                    report.entry.number.to_string(),
                     one_line(&label),
                     state_text,
                     words::date_with_weekday(language, deadline.local_act_by),
@@ -45,7 +45,7 @@ pub fn table(reports: &[NumberReport<'_>], language: Language, today: Date) -> S
                     words::why(language, &deadline.obligation.why),
                 ],
                 None => [
-                    report.entry.number.clone(),
+                    report.entry.number.to_string(),
                     one_line(&label),
                     state_text,
                     "-".into(),
