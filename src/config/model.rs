@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -209,37 +209,93 @@ impl RuleSet {
     }
 }
 
-static NO_RULES: RuleSet = RuleSet::EMPTY;
-
-/// The rule keys set on a number itself, read and written as a [`RuleSet`] (through
-/// `Deref`/`DerefMut`). Most numbers set none, so an empty set is stored as one null
-/// pointer instead of a 150-byte `RuleSet` in every entry; writing a key allocates it.
+/// A struct most entries leave empty, stored as one null pointer until something is set in
+/// it; read and written as a `T` through `Deref`/`DerefMut` (writing allocates it). A fleet's
+/// config has one [`NumberEntry`] per line, and most set none of these keys.
 #[derive(Clone, Default)]
-pub struct NumberRules(Option<Box<RuleSet>>);
+pub struct Sparse<T: Unset + 'static>(Option<Box<T>>);
 
-impl From<RuleSet> for NumberRules {
-    fn from(rules: RuleSet) -> NumberRules {
-        NumberRules((!rules.is_empty()).then(|| Box::new(rules)))
+/// A type with an everything-unset value, shared by every empty [`Sparse`].
+pub trait Unset: Sized + 'static {
+    const UNSET: &'static Self;
+    fn is_unset(&self) -> bool;
+}
+
+impl<T: Unset> From<T> for Sparse<T> {
+    fn from(value: T) -> Sparse<T> {
+        Sparse((!value.is_unset()).then(|| Box::new(value)))
     }
 }
 
-impl Deref for NumberRules {
-    type Target = RuleSet;
+impl<T: Unset> Deref for Sparse<T> {
+    type Target = T;
 
-    fn deref(&self) -> &RuleSet {
-        self.0.as_deref().unwrap_or(&NO_RULES)
+    fn deref(&self) -> &T {
+        self.0.as_deref().unwrap_or(T::UNSET)
     }
 }
 
-impl DerefMut for NumberRules {
-    fn deref_mut(&mut self) -> &mut RuleSet {
+impl<T: Unset + Default> DerefMut for Sparse<T> {
+    fn deref_mut(&mut self) -> &mut T {
         self.0.get_or_insert_default()
     }
 }
 
-impl fmt::Debug for NumberRules {
+impl<T: Unset + fmt::Debug> fmt::Debug for Sparse<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        RuleSet::fmt(self, f)
+        T::fmt(self, f)
+    }
+}
+
+impl Unset for RuleSet {
+    const UNSET: &'static RuleSet = &RuleSet::EMPTY;
+
+    fn is_unset(&self) -> bool {
+        self.is_empty()
+    }
+}
+
+/// The rule keys set on a number itself; most numbers set none, since their carrier does.
+pub type NumberRules = Sparse<RuleSet>;
+
+/// A number's keys that few numbers set.
+#[derive(Clone, Debug, Default)]
+pub struct NumberExtras {
+    pub last_topup_amount: Option<Decimal>,
+    pub balance: Option<Balance>,
+    pub next_charge: Option<Date>,
+    pub paused_since: Option<Date>,
+    /// Recipients of this number's reminders besides `email.to`.
+    pub email: Vec<String>,
+    /// This number's own lead times, instead of `settings.remind_before`.
+    pub remind_before: Option<Vec<Period>>,
+}
+
+impl Unset for NumberExtras {
+    const UNSET: &'static NumberExtras = &NumberExtras {
+        last_topup_amount: None,
+        balance: None,
+        next_charge: None,
+        paused_since: None,
+        email: Vec::new(),
+        remind_before: None,
+    };
+
+    fn is_unset(&self) -> bool {
+        let NumberExtras {
+            last_topup_amount,
+            balance,
+            next_charge,
+            paused_since,
+            email,
+            remind_before,
+        } = self;
+        last_topup_amount.is_none()
+            && balance.is_none()
+            && next_charge.is_none()
+            && paused_since.is_none()
+            && email.is_empty()
+            && remind_before.is_none()
     }
 }
 
@@ -266,27 +322,22 @@ pub struct Balance {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {
     /// Shared by every entry of the file.
-    pub path: Arc<Path>,
-    pub line: usize,
+    pub path: Arc<PathBuf>,
+    pub line: u32,
 }
 
 #[derive(Clone, Debug)]
 pub struct NumberEntry {
     pub number: PhoneNumber,
-    pub label: Option<String>,
+    pub label: Option<Box<str>>,
     pub carrier: Option<Arc<Carrier>>,
     /// Rule keys set on the number itself; they override the carrier's.
     pub rules: NumberRules,
     pub last_topup: Option<Date>,
-    pub last_topup_amount: Option<Decimal>,
     pub last_used: Option<Date>,
-    pub balance: Option<Balance>,
-    pub next_charge: Option<Date>,
     pub valid_until: Option<Date>,
-    pub paused_since: Option<Date>,
     pub status: LineStatus,
-    pub email: Vec<String>,
-    pub remind_before: Option<Vec<Period>>,
+    pub extras: Sparse<NumberExtras>,
     pub location: Location,
 }
 
@@ -309,17 +360,12 @@ impl NumberEntry {
             number,
             label: None,
             carrier: None,
-            rules: RuleSet::default().into(),
+            rules: Sparse::default(),
             last_topup: None,
-            last_topup_amount: None,
             last_used: None,
-            balance: None,
-            next_charge: None,
             valid_until: None,
-            paused_since: None,
             status: LineStatus::Active,
-            email: Vec::new(),
-            remind_before: None,
+            extras: Sparse::default(),
             location,
         }
     }
@@ -350,13 +396,40 @@ impl NumberEntry {
     }
 
     pub fn is_paused(&self) -> bool {
-        self.paused_since.is_some()
+        self.extras.paused_since.is_some()
     }
 
     /// Lead times for this number: its own list, else the global one.
     pub fn remind_before<'a>(&'a self, settings: &'a Settings) -> &'a [Period] {
-        self.remind_before
+        self.extras
+            .remind_before
             .as_deref()
             .unwrap_or(&settings.remind_before)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_entry_stays_small() {
+        // A fleet's config holds one entry per line; what few numbers set lives behind
+        // `extras` and `rules`.
+        assert!(
+            size_of::<NumberEntry>() <= 96,
+            "{}",
+            size_of::<NumberEntry>()
+        );
+    }
+
+    #[test]
+    fn sparse_values_read_as_unset_until_written() {
+        let mut extras: Sparse<NumberExtras> = NumberExtras::default().into();
+        assert!(extras.0.is_none());
+        assert!(extras.email.is_empty() && extras.balance.is_none());
+        extras.next_charge = Some(jiff::civil::date(2026, 12, 1));
+        assert!(extras.0.is_some());
+        assert_eq!(extras.next_charge, Some(jiff::civil::date(2026, 12, 1)));
     }
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::civil::Date;
@@ -226,7 +226,7 @@ struct Carriers {
 pub(crate) struct ConfigReader<'f> {
     files: &'f [&'f SourceFile],
     /// The files' paths, shared by the locations of their numbers.
-    paths: Vec<Arc<Path>>,
+    paths: Vec<Arc<PathBuf>>,
     context: &'f ReadContext,
     zones: ZoneCache,
     settings: Option<Settings>,
@@ -234,7 +234,7 @@ pub(crate) struct ConfigReader<'f> {
     carriers: Carriers,
     numbers: Vec<NumberEntry>,
     /// Each number's first definition: file index and line, by [`PhoneNumber::value`].
-    seen_numbers: FastMap<u64, (usize, usize)>,
+    seen_numbers: FastMap<u64, (usize, u32)>,
     /// Counts the lines of `lines_file` up to the last number read.
     lines: LineCounter,
     lines_file: Option<usize>,
@@ -246,7 +246,7 @@ impl<'f> ConfigReader<'f> {
             files,
             paths: files
                 .iter()
-                .map(|file| Arc::from(file.path.as_path()))
+                .map(|file| Arc::new(file.path.clone()))
                 .collect(),
             context,
             zones: ZoneCache::default(),
@@ -380,7 +380,9 @@ impl<'f> ConfigReader<'f> {
             path: Arc::clone(&self.paths[index]),
             line: self
                 .lines
-                .line(self.files[index], reader.offset + span.start),
+                .line(self.files[index], reader.offset + span.start)
+                .try_into()
+                .unwrap_or(u32::MAX),
         };
         let Some(number) = reader.number(
             table,
@@ -1237,7 +1239,7 @@ impl<'a> FileReader<'a> {
         number.rules = self.rule_set(table, context, zones).into();
         for (key, value) in table.entries() {
             match key.get_ref().as_ref() {
-                "label" => number.label = self.string("label", value),
+                "label" => number.label = self.string("label", value).map(String::into_boxed_str),
                 "carrier" => {
                     if let Some(id) = self.str("carrier", value) {
                         match carriers.by_id.get(id) {
@@ -1262,13 +1264,13 @@ impl<'a> FileReader<'a> {
                 }
                 "last_topup" => number.last_topup = self.date("last_topup", value),
                 "last_topup_amount" => {
-                    number.last_topup_amount = self.money("last_topup_amount", value);
+                    number.extras.last_topup_amount = self.money("last_topup_amount", value);
                 }
                 "last_used" => number.last_used = self.date("last_used", value),
-                "balance" => number.balance = self.balance(value),
-                "next_charge" => number.next_charge = self.date("next_charge", value),
+                "balance" => number.extras.balance = self.balance(value),
+                "next_charge" => number.extras.next_charge = self.date("next_charge", value),
                 "valid_until" => number.valid_until = self.date("valid_until", value),
-                "paused_since" => number.paused_since = self.date("paused_since", value),
+                "paused_since" => number.extras.paused_since = self.date("paused_since", value),
                 "status" => {
                     if let Some(text) = self.str("status", value) {
                         match text {
@@ -1281,8 +1283,10 @@ impl<'a> FileReader<'a> {
                         }
                     }
                 }
-                "email" => number.email = self.mailboxes("email", value).unwrap_or_default(),
-                "remind_before" => number.remind_before = self.periods("remind_before", value),
+                "email" => number.extras.email = self.mailboxes("email", value).unwrap_or_default(),
+                "remind_before" => {
+                    number.extras.remind_before = self.periods("remind_before", value)
+                }
                 _ => {}
             }
         }
@@ -1326,7 +1330,7 @@ impl<'a> FileReader<'a> {
                 );
             }
             if let TopupValidity::ByAmount(tiers) = validity {
-                match number.last_topup_amount {
+                match number.extras.last_topup_amount {
                     None => self.error(
                         span.clone(),
                         format!(
@@ -1357,7 +1361,7 @@ impl<'a> FileReader<'a> {
             );
         }
         if let Some(fee) = rules.fee {
-            match number.balance {
+            match number.extras.balance {
                 None => self.error(
                     span.clone(),
                     format!(
@@ -1443,7 +1447,7 @@ fn may_leave_the_date_range(number: &NumberEntry) -> bool {
         number.last_topup,
         number.last_used,
         number.valid_until,
-        number.paused_since,
+        number.extras.paused_since,
     ]
     .into_iter()
     .flatten()

@@ -146,11 +146,11 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     if !paused
         && let Some(validity) = rules.topup_valid_for
         && let Some(topped_up) = number.last_topup
-        && let Some(valid_for) = validity.validity_for(number.last_topup_amount)
+        && let Some(valid_for) = validity.validity_for(number.extras.last_topup_amount)
     {
         let amount = match validity {
             TopupValidity::Fixed(_) => None,
-            TopupValidity::ByAmount(_) => number.last_topup_amount,
+            TopupValidity::ByAmount(_) => number.extras.last_topup_amount,
         };
         push(
             RuleKind::TopupValidFor,
@@ -189,9 +189,9 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     }
 
     if let Some(fee) = rules.fee
-        && let Some(balance) = number.balance
+        && let Some(balance) = number.extras.balance
     {
-        let anchor = match number.next_charge {
+        let anchor = match number.extras.next_charge {
             Some(date) => date,
             None => fee.every.after(balance.on)?,
         };
@@ -219,7 +219,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
         push(RuleKind::ValidUntil, date, Why::ValidUntil { date })?;
     }
 
-    if let Some(since) = number.paused_since
+    if let Some(since) = number.extras.paused_since
         && let Some(max) = rules.pause_max
     {
         push(
@@ -306,7 +306,7 @@ mod tests {
 
     fn blank_number() -> NumberEntry {
         let location = Location {
-            path: std::path::Path::new("config.toml").into(),
+            path: Arc::new("config.toml".into()),
             line: 1,
         };
         NumberEntry::new("+96551234567".parse().unwrap(), location)
@@ -405,7 +405,7 @@ mod tests {
                 |n| {
                     n.rules.topup_valid_for = Some(tiers());
                     n.last_topup = Some(date(2026, 11, 1));
-                    n.last_topup_amount = Some(money("3.000"));
+                    n.extras.last_topup_amount = Some(money("3.000"));
                 },
                 &[(TopupValidFor, date(2026, 11, 5), date(2026, 11, 6))],
             ),
@@ -414,7 +414,7 @@ mod tests {
                 |n| {
                     n.rules.topup_valid_for = Some(tiers());
                     n.last_topup = Some(date(2026, 11, 1));
-                    n.last_topup_amount = Some(money("2.999"));
+                    n.extras.last_topup_amount = Some(money("2.999"));
                 },
                 &[(TopupValidFor, date(2026, 11, 3), date(2026, 11, 4))],
             ),
@@ -423,7 +423,7 @@ mod tests {
                 |n| {
                     n.rules.topup_valid_for = Some(tiers());
                     n.last_topup = Some(date(2026, 11, 1));
-                    n.last_topup_amount = Some(money("25"));
+                    n.extras.last_topup_amount = Some(money("25"));
                 },
                 &[(TopupValidFor, date(2026, 11, 7), date(2026, 11, 8))],
             ),
@@ -485,11 +485,11 @@ mod tests {
                         amount: money("3.000"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("12.500"),
                         on: date(2026, 11, 1),
                     });
-                    n.next_charge = Some(date(2026, 12, 1));
+                    n.extras.next_charge = Some(date(2026, 12, 1));
                 },
                 &[(RuleKind::Fee, date(2027, 3, 31), date(2027, 4, 1))],
             ),
@@ -500,7 +500,7 @@ mod tests {
                         amount: money("3"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("6"),
                         on: date(2026, 11, 10),
                     });
@@ -514,11 +514,11 @@ mod tests {
                         amount: money("1"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("2.50"),
                         on: date(2026, 1, 20),
                     });
-                    n.next_charge = Some(date(2026, 1, 31));
+                    n.extras.next_charge = Some(date(2026, 1, 31));
                 },
                 &[(RuleKind::Fee, date(2026, 3, 30), date(2026, 3, 31))],
             ),
@@ -529,11 +529,11 @@ mod tests {
                         amount: money("2.98"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("11.92"),
                         on: date(2026, 11, 20),
                     });
-                    n.next_charge = Some(date(2026, 10, 31));
+                    n.extras.next_charge = Some(date(2026, 10, 31));
                 },
                 &[(RuleKind::Fee, date(2027, 3, 30), date(2027, 3, 31))],
             ),
@@ -544,11 +544,11 @@ mod tests {
                         amount: money("1"),
                         every: period("1w"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("1"),
                         on: date(2026, 11, 20),
                     });
-                    n.next_charge = Some(date(2026, 11, 6));
+                    n.extras.next_charge = Some(date(2026, 11, 6));
                 },
                 &[(RuleKind::Fee, date(2026, 11, 26), date(2026, 11, 27))],
             ),
@@ -559,11 +559,11 @@ mod tests {
                         amount: money("2.98"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("2.97"),
                         on: date(2026, 11, 1),
                     });
-                    n.next_charge = Some(date(2026, 11, 15));
+                    n.extras.next_charge = Some(date(2026, 11, 15));
                 },
                 &[(RuleKind::Fee, date(2026, 11, 14), date(2026, 11, 15))],
             ),
@@ -574,11 +574,11 @@ mod tests {
                         amount: money("2.98"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("5.96"),
                         on: date(2026, 11, 1),
                     });
-                    n.next_charge = Some(date(2026, 11, 15));
+                    n.extras.next_charge = Some(date(2026, 11, 15));
                 },
                 &[(RuleKind::Fee, date(2027, 1, 14), date(2027, 1, 15))],
             ),
@@ -615,12 +615,12 @@ mod tests {
                         amount: money("5"),
                         every: period("1mo"),
                     });
-                    n.balance = Some(Balance {
+                    n.extras.balance = Some(Balance {
                         amount: money("50"),
                         on: date(2026, 10, 1),
                     });
                     n.last_topup = Some(date(2026, 9, 1));
-                    n.paused_since = Some(date(2026, 10, 1));
+                    n.extras.paused_since = Some(date(2026, 10, 1));
                 },
                 &[
                     (PauseMax, date(2026, 12, 29), date(2026, 12, 30)),
@@ -686,7 +686,7 @@ mod tests {
             amount: money("0.001"),
             every: period("1y"),
         });
-        number.balance = Some(Balance {
+        number.extras.balance = Some(Balance {
             amount: money("1000000"),
             on: date(2026, 1, 1),
         });

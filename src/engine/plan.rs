@@ -142,7 +142,7 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: &Zoned) -> Plan<'c
         let leads = number.remind_before(&config.settings);
         let mut channels = vec![Channel::Log];
         if config.email.is_some() {
-            for address in global_recipients.iter().chain(&number.email) {
+            for address in global_recipients.iter().chain(&number.extras.email) {
                 let channel = Channel::Email(address.clone());
                 if !channels.contains(&channel) {
                     channels.push(channel);

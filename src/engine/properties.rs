@@ -64,7 +64,7 @@ fn any_grace() -> impl Strategy<Value = Vec<GracePhase>> {
 
 fn blank_number() -> NumberEntry {
     let location = Location {
-        path: std::path::Path::new("config.toml").into(),
+        path: std::sync::Arc::new("config.toml".into()),
         line: 1,
     };
     NumberEntry::new("+96551234567".parse().unwrap(), location)
@@ -111,7 +111,7 @@ fn number_with(rule: DatedRule, period: Period, recorded: Date) -> NumberEntry {
         }
         DatedRule::Pause => {
             number.rules.pause_max = Some(period);
-            number.paused_since = Some(recorded);
+            number.extras.paused_since = Some(recorded);
         }
     }
     number
@@ -244,8 +244,8 @@ proptest! {
         let balance = fee * Decimal::from(charges) + Decimal::new(i64::from(leftover_cents), 2);
         let mut number = blank_number();
         number.rules.fee = Some(Fee { amount: fee, every: Period::months(months_per_charge) });
-        number.balance = Some(Balance { amount: balance, on: anchor });
-        number.next_charge = Some(anchor);
+        number.extras.balance = Some(Balance { amount: balance, on: anchor });
+        number.extras.next_charge = Some(anchor);
         let found = obligations(&number).unwrap();
         let expected_unpaid = add_months_by_hand(
             anchor,
@@ -319,7 +319,7 @@ proptest! {
         let mut number = blank_number();
         number.rules.topup_valid_for = Some(TopupValidity::ByAmount(tiers.clone()));
         number.last_topup = Some(topped_up);
-        number.last_topup_amount = Some(amount);
+        number.extras.last_topup_amount = Some(amount);
         let found = obligations(&number).unwrap();
         let chosen = tiers.iter().filter(|tier| tier.min <= amount).max_by_key(|tier| tier.min);
         match chosen {
@@ -349,7 +349,7 @@ proptest! {
         number.rules.use_every = Some(UseEvery::Period(every));
         number.rules.pause_max = Some(pause_max);
         number.last_topup = Some(last_topup);
-        number.paused_since = Some(paused_since);
+        number.extras.paused_since = Some(paused_since);
         let found = obligations(&number).unwrap();
         let rules: Vec<RuleKind> = found.iter().map(|o| o.rule).collect();
         prop_assert_eq!(rules, vec![RuleKind::PauseMax]);

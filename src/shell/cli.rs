@@ -182,7 +182,7 @@ fn print_warnings(loaded: &Loaded) {
             .config
             .numbers
             .iter()
-            .filter(|number| !number.email.is_empty())
+            .filter(|number| !number.extras.email.is_empty())
             .collect();
         for number in unreachable.iter().take(3) {
             let _ = writeln!(
@@ -337,7 +337,12 @@ fn renew(
     // Keep the billing day: without an explicit `next_charge` the anchor defaults to the
     // balance date + the fee period, which a new balance date would move. Write the old
     // default down first. An explicit anchor stays as written; the engine steps from it.
-    let next_charge = match (balance, rules.fee, entry.next_charge, entry.balance) {
+    let next_charge = match (
+        balance,
+        rules.fee,
+        entry.extras.next_charge,
+        entry.extras.balance,
+    ) {
         (Some(_), Some(fee), None, Some(old)) => fee.every.after(old.on),
         _ => None,
     };

@@ -293,7 +293,7 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     };
     let mut recipients: Vec<&String> = email.to.iter().collect();
     for number in &config.numbers {
-        for address in &number.email {
+        for address in &number.extras.email {
             if !recipients.contains(&address) {
                 recipients.push(address);
             }
