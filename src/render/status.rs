@@ -3,12 +3,12 @@
 use jiff::civil::Date;
 
 use crate::config::model::Language;
-use crate::engine::status::{Deadline, NumberReport};
+use crate::engine::status::{Deadline, Evaluation, NumberReport};
 
 use super::words;
 
 /// One row per number, most urgent first (the reports come sorted).
-pub fn table(reports: &[NumberReport<'_>], language: Language, today: Date) -> String {
+pub fn table(reports: &Evaluation<'_>, language: Language, today: Date) -> String {
     let english = language == Language::English;
     let header: [&str; 7] = if english {
         [
@@ -117,7 +117,7 @@ fn one_line(text: &str) -> String {
 /// One JSON array, most urgent first, one number per line; keys as DESIGN.md §5 (stable:
 /// add, never rename). Written by hand rather than through serde: for 100,000 numbers the
 /// generic serializer and its intermediate strings were most of the run time.
-pub fn json(reports: &[NumberReport<'_>], language: Language) -> String {
+pub fn json(reports: &Evaluation<'_>, language: Language) -> String {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
     let _ = write_json(&mut out, reports, language);
@@ -129,7 +129,7 @@ pub fn json(reports: &[NumberReport<'_>], language: Language) -> String {
 /// a `String` would check that again for each of the millions of pieces.
 pub fn write_json(
     sink: &mut impl std::io::Write,
-    reports: &[NumberReport<'_>],
+    reports: &Evaluation<'_>,
     language: Language,
 ) -> std::io::Result<()> {
     const BLOCK: usize = 64 * 1024;
