@@ -143,7 +143,16 @@ impl<'i> PlainTables<'i> {
             return Some(());
         };
         entries.end = self.entries.len();
-        let entries = &self.entries[entries.clone()];
+        let range = entries.clone();
+        // Generated configs repeat one layout: a table with the keys of the table before it,
+        // in the same places, sorts the same way (and has no key twice either).
+        if let [.., (_, previous), _] = self.tables.as_slice()
+            && self.same_keys(previous.clone(), range.clone())
+        {
+            self.order.extend_from_within(previous.clone());
+            return Some(());
+        }
+        let entries = &self.entries[range];
         let key = |index: u8| entries[usize::from(index)].0.get_ref().as_bytes();
         // Sorting by the keys' first eight bytes (big-endian, so in byte order) compares
         // whole keys only when those are the same.
@@ -167,6 +176,15 @@ impl<'i> PlainTables<'i> {
         self.order
             .extend(self.sorting.iter().map(|(_, index)| *index));
         (!twice).then_some(())
+    }
+
+    /// Whether the entries in `a` and `b` have the same keys in the same places.
+    fn same_keys(&self, a: Range<usize>, b: Range<usize>) -> bool {
+        a.len() == b.len()
+            && self.entries[a]
+                .iter()
+                .zip(&self.entries[b])
+                .all(|((a, _), (b, _))| a.get_ref() == b.get_ref())
     }
 }
 
