@@ -77,6 +77,12 @@ impl LineCounter {
         self.offset = offset;
         self.newlines + 1
     }
+
+    /// Moves `length` bytes on, over text the caller has already counted `newlines` in.
+    pub fn skip(&mut self, length: usize, newlines: usize) {
+        self.offset += length;
+        self.newlines += newlines;
+    }
 }
 
 /// Counts `\n` bytes eight at a time: a byte of `word ^ NEWLINES` is zero exactly where

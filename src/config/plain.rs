@@ -29,8 +29,13 @@ pub type Value<'i> = Spanned<DeValue<'i>>;
 /// The `[[number]]` tables of a text. The buffers are kept from one text to the next.
 #[derive(Debug, Default)]
 pub struct PlainTables<'i> {
-    /// Each table's span (that of its header) and range of `entries`.
-    tables: Vec<(Range<usize>, Range<usize>)>,
+    /// Each table's span (that of its header), range of `entries`, and the number of lines
+    /// before its header.
+    tables: Vec<(Range<usize>, Range<usize>, usize)>,
+    /// The text's length and the newlines in it, so that the reader can count lines on
+    /// from its end without reading it again.
+    length: usize,
+    newlines: usize,
     entries: Vec<(Key<'i>, Value<'i>)>,
     /// For each table, the indices of its entries (from its first) in key order.
     order: Vec<u8>,
@@ -61,15 +66,21 @@ impl<'t, 'i> PlainTable<'t, 'i> {
 }
 
 impl<'i> PlainTables<'i> {
-    /// Each table's span (that of its `[[number]]` header) and entries.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Range<usize>, PlainTable<'_, 'i>)> {
-        self.tables.iter().map(|(span, entries)| {
+    /// Each table's span (that of its `[[number]]` header), the number of lines before it
+    /// in the text, and its entries.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (Range<usize>, usize, PlainTable<'_, 'i>)> {
+        self.tables.iter().map(|(span, entries, lines_before)| {
             let table = PlainTable {
                 entries: &self.entries[entries.clone()],
                 order: &self.order[entries.clone()],
             };
-            (span.clone(), table)
+            (span.clone(), *lines_before, table)
         })
+    }
+
+    /// The length of the text parsed, and the newlines in it.
+    pub fn extent(&self) -> (usize, usize) {
+        (self.length, self.newlines)
     }
 
     /// Parses `text` into `self`; false (and `self` unusable) unless `text` is made only of
@@ -78,6 +89,8 @@ impl<'i> PlainTables<'i> {
         self.tables.clear();
         self.entries.clear();
         self.order.clear();
+        self.length = text.len();
+        self.newlines = 0;
         self.parse_lines(text).is_some()
     }
 
@@ -91,13 +104,16 @@ impl<'i> PlainTables<'i> {
             if bytes[position] == b'[' && bytes[position..].starts_with(HEADER) {
                 self.close_table()?;
                 let entries = self.entries.len();
-                self.tables
-                    .push((position..position + HEADER.len(), entries..entries));
-                position = line_end(bytes, position + HEADER.len())?;
+                self.tables.push((
+                    position..position + HEADER.len(),
+                    entries..entries,
+                    self.newlines,
+                ));
+                position = self.next_line(bytes, position + HEADER.len())?;
                 continue;
             }
             let start = skip_blanks(bytes, position);
-            if let Some(next) = line_end(bytes, start) {
+            if let Some(next) = self.next_line(bytes, start) {
                 position = next;
                 continue;
             }
@@ -118,12 +134,12 @@ impl<'i> PlainTables<'i> {
                     return None;
                 }
                 let value = DeValue::String(Cow::Borrowed(&text[content..content_end]));
-                position = line_end(bytes, skip_blanks(bytes, content_end + 1))?;
+                position = self.next_line(bytes, skip_blanks(bytes, content_end + 1))?;
                 (value, content_end + 1)
             } else {
                 let value_end = (value_start + "YYYY-MM-DD".len()).min(bytes.len());
                 let date = date(&bytes[value_start..value_end])?;
-                position = line_end(bytes, value_end)?;
+                position = self.next_line(bytes, value_end)?;
                 let value = DeValue::Datetime(Datetime {
                     date: Some(date),
                     time: None,
@@ -137,16 +153,25 @@ impl<'i> PlainTables<'i> {
         self.close_table()
     }
 
+    /// [`line_end`], counting the newline it steps over.
+    fn next_line(&mut self, bytes: &[u8], position: usize) -> Option<usize> {
+        let next = line_end(bytes, position)?;
+        if next > position {
+            self.newlines += 1;
+        }
+        Some(next)
+    }
+
     /// Puts the last table's entries in key order; `None` if a key is there twice.
     fn close_table(&mut self) -> Option<()> {
-        let Some((_, entries)) = self.tables.last_mut() else {
+        let Some((_, entries, _)) = self.tables.last_mut() else {
             return Some(());
         };
         entries.end = self.entries.len();
         let range = entries.clone();
         // Generated configs repeat one layout: a table with the keys of the table before it,
         // in the same places, sorts the same way (and has no key twice either).
-        if let [.., (_, previous), _] = self.tables.as_slice()
+        if let [.., (_, previous, _), _] = self.tables.as_slice()
             && self.same_keys(previous.clone(), range.clone())
         {
             self.order.extend_from_within(previous.clone());
@@ -298,8 +323,20 @@ mod tests {
         assert_eq!(slow.len(), 1, "{text:?}");
         let slow_tables = slow.get("number").unwrap().get_ref().as_array().unwrap();
         assert_eq!(slow_tables.len(), fast.iter().len(), "{text:?}");
-        for (slow, (span, table)) in slow_tables.iter().zip(fast.iter()) {
+        let newlines = |end: usize| {
+            text.as_bytes()[..end]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+        };
+        assert_eq!(
+            fast.extent(),
+            (text.len(), newlines(text.len())),
+            "{text:?}"
+        );
+        for (slow, (span, lines_before, table)) in slow_tables.iter().zip(fast.iter()) {
             assert_eq!(slow.span(), span, "{text:?}");
+            assert_eq!(lines_before, newlines(span.start), "{text:?}");
             let slow = slow.get_ref().as_table().unwrap();
             assert_eq!(slow.len(), table.entries().count(), "{text:?}");
             for ((slow_key, slow_value), (key, value)) in slow.iter().zip(table.entries()) {

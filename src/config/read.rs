@@ -341,7 +341,8 @@ impl<'f> ConfigReader<'f> {
         self.numbers.reserve(entries.len());
         for entry in entries {
             if let Some(table) = entry.get_ref().as_table() {
-                self.read_number(&mut reader, index, table, entry.span());
+                let line = self.line_at(index, offset + entry.span().start);
+                self.read_number(&mut reader, index, table, entry.span(), line);
             }
         }
     }
@@ -356,33 +357,39 @@ impl<'f> ConfigReader<'f> {
         diagnostics: &mut Diagnostics,
     ) {
         let mut reader = FileReader::new(self.files[index], offset, diagnostics);
+        // The plain parser counted the lines already: only the batch's first is looked up.
+        let first_line = self.line_at(index, offset);
+        let (length, newlines) = tables.extent();
         let tables = tables.iter();
         self.numbers.reserve(tables.len());
-        for (span, table) in tables {
-            self.read_number(&mut reader, index, &table, span);
+        for (span, lines_before, table) in tables {
+            self.read_number(&mut reader, index, &table, span, first_line + lines_before);
         }
+        self.lines.skip(length, newlines);
     }
 
-    /// Reads one `[[number]]` table, spanning `span`, and keeps it unless it is invalid or
-    /// repeats a number.
+    /// The 1-based line of `offset` in file `index`; offsets must come in file order.
+    fn line_at(&mut self, index: usize, offset: usize) -> usize {
+        if self.lines_file != Some(index) {
+            self.lines = LineCounter::default();
+            self.lines_file = Some(index);
+        }
+        self.lines.line(self.files[index], offset)
+    }
+
+    /// Reads one `[[number]]` table, spanning `span` from line `line`, and keeps it unless it
+    /// is invalid or repeats a number.
     fn read_number<'i, T: Table<'i> + ?Sized>(
         &mut self,
         reader: &mut FileReader<'_>,
         index: usize,
         table: &T,
         span: Range<usize>,
+        line: usize,
     ) {
-        if self.lines_file != Some(index) {
-            self.lines = LineCounter::default();
-            self.lines_file = Some(index);
-        }
         let location = Location {
             path: Arc::clone(&self.paths[index]),
-            line: self
-                .lines
-                .line(self.files[index], reader.offset + span.start)
-                .try_into()
-                .unwrap_or(u32::MAX),
+            line: line.try_into().unwrap_or(u32::MAX),
         };
         let Some(number) = reader.number(
             table,
