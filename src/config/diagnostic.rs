@@ -17,8 +17,9 @@ pub struct SourceFile {
     pub path: PathBuf,
     pub text: String,
     /// Byte offset of every line start, built when a message first needs a position. The
-    /// numbers' lines are counted by [`LineCounter`] instead, so a config loaded without a
-    /// message builds none (for a 10 MB file it takes 4 MB).
+    /// numbers' lines are counted forward instead ([`LineCounter`], and the plain parser as
+    /// it goes), so a config loaded without a message builds none (for a 10 MB file it takes
+    /// 4 MB).
     line_starts: OnceCell<Vec<usize>>,
 }
 
@@ -58,8 +59,9 @@ impl SourceFile {
 }
 
 /// Counts lines forward through one file: the 1-based line of each offset asked for, in
-/// O(distance) from the previous one. The reader asks for every number's line in file order,
-/// so a whole file costs one pass over its bytes and no line table.
+/// O(distance) from the previous one. The reader asks for numbers' lines in file order (and
+/// skips over batches whose lines the plain parser counted), so a whole file costs at most
+/// one pass over its bytes and no line table.
 #[derive(Debug, Default)]
 pub struct LineCounter {
     offset: usize,
@@ -78,10 +80,13 @@ impl LineCounter {
         self.newlines + 1
     }
 
-    /// Moves `length` bytes on, over text the caller has already counted `newlines` in.
-    pub fn skip(&mut self, length: usize, newlines: usize) {
-        self.offset += length;
-        self.newlines += newlines;
+    /// Moves over `text`, which starts at byte `start` and holds `newlines` newlines (the
+    /// caller counted them). A counter elsewhere stays where it is and counts by itself.
+    pub fn skip(&mut self, start: usize, length: usize, newlines: usize) {
+        if self.offset == start {
+            self.offset += length;
+            self.newlines += newlines;
+        }
     }
 }
 

@@ -209,9 +209,10 @@ impl RuleSet {
     }
 }
 
-/// A struct most entries leave empty, stored as one null pointer until something is set in
-/// it; read and written as a `T` through `Deref`/`DerefMut` (writing allocates it). A fleet's
-/// config has one [`NumberEntry`] per line, and most set none of these keys.
+/// A struct most entries leave empty, stored as one null pointer until something is written
+/// to it; read and written as a `T` through `Deref`/`DerefMut` (any write, even of `None`,
+/// allocates it). A fleet's config has one [`NumberEntry`] per line, and most set none of
+/// these keys.
 #[derive(Clone, Default)]
 pub struct Sparse<T: Unset + 'static>(Option<Box<T>>);
 
@@ -271,6 +272,8 @@ pub struct NumberExtras {
     pub remind_before: Option<Vec<Period>>,
 }
 
+// Each field is named in `UNSET` and in `is_unset`'s destructuring: a new field does not
+// compile until both (and `Default`, derived) account for it.
 impl Unset for NumberExtras {
     const UNSET: &'static NumberExtras = &NumberExtras {
         last_topup_amount: None,

@@ -235,7 +235,7 @@ pub(crate) struct ConfigReader<'f> {
     numbers: Vec<NumberEntry>,
     /// Each number's first definition: file index and line, by [`PhoneNumber::value`].
     seen_numbers: FastMap<u64, (usize, u32)>,
-    /// Counts the lines of `lines_file` up to the last number read.
+    /// Counts the lines of `lines_file` up to the last number or batch read.
     lines: LineCounter,
     lines_file: Option<usize>,
 }
@@ -365,7 +365,7 @@ impl<'f> ConfigReader<'f> {
         for (span, lines_before, table) in tables {
             self.read_number(&mut reader, index, &table, span, first_line + lines_before);
         }
-        self.lines.skip(length, newlines);
+        self.lines.skip(offset, length, newlines);
     }
 
     /// The 1-based line of `offset` in file `index`; offsets must come in file order.

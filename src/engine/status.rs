@@ -213,6 +213,8 @@ pub fn evaluate(config: &Config, today: Date) -> Evaluation<'_> {
         .iter()
         .map(|number| evaluate_number(config, number, today))
         .collect();
+    // Far fewer numbers than 2^32 fit in memory; the index bits hold 2^44.
+    debug_assert!(u32::try_from(reports.len()).is_ok());
     let mut keys: Vec<u128> = reports
         .iter()
         .enumerate()
@@ -228,10 +230,10 @@ const INDEX_MASK: u128 = (1 << 44) - 1;
 
 /// Most urgent first: active before retired, then by the user's act-by date (none first),
 /// then by number, packed into one integer whose order is that order, with the low 44 bits
-/// left for the report's index: the retired flag and the date (as year·512 + month·32 +
-/// day, 23 bits) at the top, then the number's digits, one per 4 bits as digit + 1, first
-/// digit highest, zero-padded to 15, which keeps string order (a number that is a prefix of
-/// another comes first). Numbers are unique, so keys are too.
+/// left for the report's index: the retired flag and the date (as 1 + year·512 + month·32 +
+/// day, 23 bits; 0 for none) at the top, then the number's digits, one per 4 bits as
+/// digit + 1, first digit highest, zero-padded to 15, which keeps string order (a number
+/// that is a prefix of another comes first).
 fn urgency_key(report: &NumberReport<'_>) -> u128 {
     let retired = u128::from(report.state == State::Retired) << 127;
     let act_by = report.most_urgent().map_or(0, |deadline| {
@@ -249,6 +251,7 @@ fn urgency_key(report: &NumberReport<'_>) -> u128 {
         .fold(0u64, |key, digit| {
             key << 4 | u64::from(digit.wrapping_sub(b'0' - 1))
         });
+    debug_assert!(act_by < 1 << 23);
     retired | u128::from(act_by) << 104 | u128::from(number) << 44
 }
 

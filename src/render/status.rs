@@ -3,7 +3,6 @@
 use jiff::civil::Date;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::config::model::{Carrier, Language};
 use crate::engine::status::{Deadline, Evaluation, NumberReport};
@@ -153,34 +152,32 @@ pub fn write_json(
 
 /// Buffers kept from one number to the next.
 #[derive(Default)]
-struct Scratch {
+struct Scratch<'c> {
     why: String,
     /// The most urgent obligation's fields, written at the top level and again first in
     /// `obligations`.
     fields: Vec<u8>,
-    /// `,"carrier":…,"carrier_name":…` by carrier (its address): the same few carriers come
-    /// back on every line, and escaping their strings each time was a tenth of the run.
-    carriers: HashMap<*const Carrier, Vec<u8>>,
+    /// `,"carrier":…,"carrier_name":…` by carrier id: the same few carriers come back on
+    /// every line, and escaping their strings each time was a tenth of the run.
+    carriers: HashMap<&'c str, Vec<u8>>,
 }
 
-impl Scratch {
-    fn carrier_fields(&mut self, carrier: &Arc<Carrier>) -> &[u8] {
-        self.carriers
-            .entry(Arc::as_ptr(carrier))
-            .or_insert_with(|| {
-                let mut fields = b",\"carrier\":".to_vec();
-                json::string(&mut fields, &carrier.id);
-                fields.extend_from_slice(b",\"carrier_name\":");
-                json::optional_string(&mut fields, carrier.name.as_deref());
-                fields
-            })
+impl<'c> Scratch<'c> {
+    fn carrier_fields(&mut self, carrier: &'c Carrier) -> &[u8] {
+        self.carriers.entry(&carrier.id).or_insert_with(|| {
+            let mut fields = b",\"carrier\":".to_vec();
+            json::string(&mut fields, &carrier.id);
+            fields.extend_from_slice(b",\"carrier_name\":");
+            json::optional_string(&mut fields, carrier.name.as_deref());
+            fields
+        })
     }
 }
 
-fn write_number(
+fn write_number<'c>(
     out: &mut Vec<u8>,
-    scratch: &mut Scratch,
-    report: &NumberReport<'_>,
+    scratch: &mut Scratch<'c>,
+    report: &NumberReport<'c>,
     language: Language,
 ) {
     let entry = report.entry;
@@ -189,7 +186,7 @@ fn write_number(
     out.extend_from_slice(entry.number.as_bytes());
     out.extend_from_slice(b"\",\"label\":");
     json::optional_string(out, entry.label.as_deref());
-    match &entry.carrier {
+    match entry.carrier.as_deref() {
         Some(carrier) => out.extend_from_slice(scratch.carrier_fields(carrier)),
         None => out.extend_from_slice(b",\"carrier\":null,\"carrier_name\":null"),
     }
