@@ -99,22 +99,6 @@ fn date_digits(date: Date) -> Option<[u8; 10]> {
     ])
 }
 
-/// Appends a count without the formatting machinery.
-fn push_count(out: &mut String, count: u32) {
-    let mut digits = [0u8; 10];
-    let mut position = digits.len();
-    let mut rest = count;
-    loop {
-        position -= 1;
-        digits[position] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    out.extend(digits[position..].iter().copied().map(char::from));
-}
-
 /// "3 days left", "today is the last day", "2 days ago" (in grace).
 pub fn days_left(language: Language, days: i32) -> String {
     match (language, days) {
@@ -191,7 +175,7 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
                 out.push_str("topped up ");
                 push_date(out, *on);
                 out.push_str(", valid ");
-                push_count(out, valid_for.count);
+                out.push_str(itoa::Buffer::new().format(valid_for.count));
                 out.push_str(valid_for.unit.suffix());
                 Ok(())
             }
