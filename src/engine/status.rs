@@ -225,6 +225,16 @@ pub fn evaluate(config: &Config, today: Date) -> Evaluation<'_> {
     Evaluation { reports, order }
 }
 
+/// The first report [`evaluate`] would give, without holding every report at once: the
+/// daemon's status line and test message need only this one.
+pub fn most_urgent(config: &Config, today: Date) -> Option<NumberReport<'_>> {
+    config
+        .numbers
+        .iter()
+        .map(|number| evaluate_number(config, number, today))
+        .min_by_key(urgency_key)
+}
+
 /// The low bits of a sort key that hold the report's index.
 const INDEX_MASK: u128 = (1 << 44) - 1;
 
@@ -326,10 +336,13 @@ mod tests {
              [[number]]\nnumber = \"+852 9123 4567\"\nvalid_until = 2027-01-01\n\
              [[number]]\nnumber = \"+33 6 12 34 56 78\"\nvalid_until = 2020-01-01\nstatus = \"retired\"\n",
         );
-        let order: Vec<&str> = evaluate(&config, date(2026, 11, 23))
+        let today = date(2026, 11, 23);
+        let order: Vec<&str> = evaluate(&config, today)
             .iter()
             .map(|report| report.entry.number.as_str())
             .collect();
+        let first = most_urgent(&config, today).map(|report| report.entry.number);
+        assert_eq!(first.as_deref(), order.first().copied());
         assert_eq!(
             order,
             [

@@ -14,7 +14,7 @@ use crate::config::Loaded;
 use crate::config::model::Config;
 use crate::engine::plan::{Alert, Channel, Delivery, Threshold, plan};
 use crate::engine::schedule::{Wake, missed_check, next_check, on_wake, sleep_for};
-use crate::engine::status::{State, evaluate};
+use crate::engine::status::{State, most_urgent};
 use crate::render;
 
 use super::cli::{Failure, load_config, warn_about_permissions};
@@ -329,7 +329,6 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
 }
 
 fn test_message_body(config: &Config, now: &Zoned) -> String {
-    let reports = evaluate(config, now.date());
     let mut body = format!(
         "This is a test message from numkeep, sent {}.\nIf you can read it, reminders will reach you here.\n\nnumkeep watches {} number(s); checks run at \"{}\" ({}).\n",
         now.strftime("%Y-%m-%d %H:%M %Z"),
@@ -337,7 +336,7 @@ fn test_message_body(config: &Config, now: &Zoned) -> String {
         config.settings.check_at.text,
         config.settings.timezone.name,
     );
-    if let Some(report) = reports.first()
+    if let Some(report) = most_urgent(config, now.date())
         && let Some(deadline) = report.most_urgent()
     {
         body.push_str(&format!(
@@ -357,10 +356,9 @@ fn status_line(config: &Config, now: &Zoned, next_tick: Option<&Zoned>) -> Strin
         || "never".to_owned(),
         |tick| tick.strftime("%Y-%m-%d %H:%M %Z").to_string(),
     );
-    let reports = evaluate(config, now.date());
-    let urgent = reports
-        .iter()
-        .find(|report| report.state != State::Retired)
+    // Retired numbers come last: if the most urgent is retired, all are.
+    let urgent = most_urgent(config, now.date())
+        .filter(|report| report.state != State::Retired)
         .and_then(|report| {
             report.most_urgent().map(|deadline| {
                 format!(
