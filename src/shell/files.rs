@@ -7,6 +7,15 @@ use std::path::Path;
 /// Replaces `path` with `contents`: write a temporary file beside it, flush it to disk, keep
 /// the old file's permissions, rename it over the old one, then flush the directory entry.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
+    write_atomically_with(path, |file| file.write_all(contents))
+}
+
+/// [`write_atomically`], with the content written by `write` into the temporary file, so
+/// that a large content need not be held in memory first.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -22,7 +31,7 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
         if let Ok(metadata) = fs::metadata(path) {
             file.set_permissions(metadata.permissions())?;
         }
-        file.write_all(contents)?;
+        write(&mut file)?;
         file.sync_all()?;
         fs::rename(&temporary, path)?;
         File::open(directory)?.sync_all()

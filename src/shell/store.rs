@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io;
+use std::io::{self, Write as _};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use super::files::write_atomically;
+use super::files::write_atomically_with;
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "numkeep.lock";
@@ -55,7 +55,7 @@ pub struct Pending {
     pub next_attempt: Option<Timestamp>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StateFile {
     schema: u32,
@@ -64,6 +64,17 @@ struct StateFile {
     done: Vec<String>,
     #[serde(default)]
     pending: BTreeMap<String, Pending>,
+}
+
+/// What `save` writes: a [`StateFile`] borrowed from the store, streamed to the file. A
+/// fleet's state holds tens of thousands of keys, and copying them, then the whole text,
+/// before writing was most of the daemon's peak memory.
+#[derive(Serialize)]
+struct SavedState<'a> {
+    schema: u32,
+    last_check: Option<Timestamp>,
+    done: Vec<&'a str>,
+    pending: &'a BTreeMap<String, Pending>,
 }
 
 /// The open store; holds the directory lock until dropped.
@@ -159,18 +170,20 @@ impl Store {
             self.done
                 .retain(|key| act_by_of(key).is_none_or(|act_by| act_by >= horizon));
         }
-        let mut done: Vec<String> = self.done.iter().cloned().collect();
+        let mut done: Vec<&str> = self.done.iter().map(String::as_str).collect();
         done.sort_unstable();
-        let file = StateFile {
+        let file = SavedState {
             schema: SCHEMA_VERSION,
             last_check: self.last_check,
             done,
-            pending: self.pending.clone(),
+            pending: &self.pending,
         };
-        let bytes = serde_json::to_vec_pretty(&file)
-            .map_err(|error| StoreError::Io(self.path.clone(), io::Error::other(error)))?;
-        write_atomically(&self.path, &bytes)
-            .map_err(|error| StoreError::Io(self.path.clone(), error))?;
+        write_atomically_with(&self.path, |temporary| {
+            let mut out = io::BufWriter::new(temporary);
+            serde_json::to_writer_pretty(&mut out, &file).map_err(io::Error::other)?;
+            out.flush()
+        })
+        .map_err(|error| StoreError::Io(self.path.clone(), error))?;
         // The state names numbers and addresses: keep it private even under a loose umask.
         let _ = fs::set_permissions(&self.path, fs::Permissions::from_mode(0o600));
         Ok(())
