@@ -367,6 +367,24 @@ struct Expected {
     obligations: Vec<ExpectedObligation>,
 }
 
+impl ExpectedObligation {
+    /// lost-on on the user's calendar: shifted by the same days as act-by (the grace lasts
+    /// the same number of days for the user as for the carrier).
+    fn local_lost_on(&self) -> Day {
+        self.local_act_by
+            .step_days(days_from(self.act_by, self.lost_on))
+    }
+}
+
+/// The number's own lead times, else the settings', else the defaults.
+fn leads_of(number: &Number, settings: &Settings) -> Vec<Per> {
+    number
+        .remind_before
+        .clone()
+        .or_else(|| settings.remind_before.clone())
+        .unwrap_or_else(default_leads)
+}
+
 fn default_leads() -> Vec<Per> {
     [30, 7, 3, 1, 0]
         .into_iter()
@@ -507,16 +525,8 @@ fn expected(number: &Number, carriers: &[Carrier], settings: &Settings, today: D
     let urgent = obligations
         .first()
         .expect("every active number has a deadline");
-    // lost-on on the user's calendar: shifted by the same days as act-by (the grace lasts
-    // the same number of days for the user as for the carrier).
-    let local_lost_on = urgent
-        .local_act_by
-        .step_days(days_from(urgent.act_by, urgent.lost_on));
-    let leads = number
-        .remind_before
-        .clone()
-        .or_else(|| settings.remind_before.clone())
-        .unwrap_or_else(default_leads);
+    let local_lost_on = urgent.local_lost_on();
+    let leads = leads_of(number, settings);
     let state = if today >= local_lost_on {
         "lost"
     } else if urgent.days_left < 0 {
@@ -1188,9 +1198,7 @@ fn check_config(config: &GeneratedConfig, index: usize, tally: &mut Tally) {
                 && let Some(zone) = effective(number, &config.carriers).timezone
             {
                 let user_zone = config.settings.timezone.unwrap_or("UTC");
-                let shifted = urgent
-                    .local_act_by
-                    .step_days(days_from(urgent.act_by, urgent.lost_on));
+                let shifted = urgent.local_lost_on();
                 let from_grace_end = users_last_day(urgent.lost_on.prev(), Some(zone), user_zone);
                 if (today >= shifted) != (today > from_grace_end) {
                     tally.lost_on_convention_matters += 1;
@@ -1234,20 +1242,14 @@ fn boundaries(number: &Number, carriers: &[Carrier], settings: &Settings, base: 
     let Some(urgent) = wanted.obligations.first() else {
         return Vec::new();
     };
-    let local_lost_on = urgent
-        .local_act_by
-        .step_days(days_from(urgent.act_by, urgent.lost_on));
+    let local_lost_on = urgent.local_lost_on();
     let mut days = vec![
         urgent.local_act_by,
         urgent.local_act_by.next(),
         local_lost_on,
         local_lost_on.prev(),
     ];
-    let leads = number
-        .remind_before
-        .clone()
-        .or_else(|| settings.remind_before.clone())
-        .unwrap_or_else(default_leads);
+    let leads = leads_of(number, settings);
     for lead in leads {
         let opens = lead.before(urgent.local_act_by);
         days.extend([opens, opens.prev()]);
@@ -1260,14 +1262,8 @@ fn edges(number: &Number, settings: &Settings, wanted: &Expected, today: Day) ->
     let Some(urgent) = wanted.obligations.first() else {
         return Vec::new();
     };
-    let local_lost_on = urgent
-        .local_act_by
-        .step_days(days_from(urgent.act_by, urgent.lost_on));
-    let leads = number
-        .remind_before
-        .clone()
-        .or_else(|| settings.remind_before.clone())
-        .unwrap_or_else(default_leads);
+    let local_lost_on = urgent.local_lost_on();
+    let leads = leads_of(number, settings);
     let mut found = Vec::new();
     match urgent.days_left {
         0 => found.push("act-by day"),
