@@ -59,21 +59,22 @@ fn bench(size: usize) {
     let loaded = load();
     let config = &loaded.config;
     assert_eq!(config.numbers.len(), size);
-    let now = TODAY
-        .at(9, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .expect("a valid instant");
+    let now = status::Now::at(
+        &TODAY
+            .at(9, 0, 0, 0)
+            .to_zoned(config.settings.timezone.tz.clone())
+            .expect("a valid instant"),
+    );
     let sent = HashSet::new();
 
     let load_time = best_of(rounds, || drop(load()));
-    let evaluate_time = best_of(rounds, || drop(status::evaluate(config, TODAY)));
+    let evaluate_time = best_of(rounds, || drop(status::evaluate(config, now)));
     let json_time = best_of(rounds, || {
-        let reports = status::evaluate(config, TODAY);
-        let language = config.settings.language;
-        render::status::write_json(&mut std::io::sink(), &reports, language)
+        let reports = status::evaluate(config, now);
+        render::status::write_json(&mut std::io::sink(), &reports, &config.settings)
             .expect("a sink takes everything");
     });
-    let plan_time = best_of(rounds, || drop(plan::plan(config, &sent, &now)));
+    let plan_time = best_of(rounds, || drop(plan::plan(config, &sent, now)));
     let per_number = |time: Duration| time.as_nanos() / size as u128;
     println!(
         "| {size} | {} | {} | {} | {} |",

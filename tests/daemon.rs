@@ -25,7 +25,7 @@ fn ready_reload_and_stop_over_the_notify_protocol() {
     assert!(ready.contains("READY=1"), "{ready}");
     assert!(ready.contains("STATUS=next check "), "{ready}");
     assert!(
-        ready.contains("most urgent +96551234567 act by 2099-01-01"),
+        ready.contains("most urgent +96551234567 act by Thu 2099-01-01"),
         "{ready}"
     );
 

@@ -306,16 +306,20 @@ fn check_loaded(config: &Config, days: &[Date]) -> Result<(), TestCaseError> {
             );
         }
     }
-    let language = config.settings.language;
+    let settings = &config.settings;
     for &day in days {
-        let reports = status::evaluate(config, day);
-        prop_assert_eq!(reports.len(), config.numbers.len());
-        let _ = render::status::json(&reports, language);
-        let _ = render::status::table(&reports, language, day);
-        if let Ok(now) = day.to_zoned(config.settings.timezone.tz.clone()) {
-            let planned = plan::plan(config, &HashSet::<String>::new(), &now);
+        // The day in every calendar, and its start in the user's zone as an instant.
+        let instant = day.to_zoned(settings.timezone.tz.clone()).ok();
+        let moments =
+            std::iter::once(status::Now::on_day(day)).chain(instant.as_ref().map(status::Now::at));
+        for now in moments {
+            let reports = status::evaluate(config, now);
+            prop_assert_eq!(reports.len(), config.numbers.len());
+            let _ = render::status::json(&reports, settings);
+            let _ = render::status::table(&reports, settings, day);
+            let planned = plan::plan(config, &HashSet::<String>::new(), now);
             for delivery in &planned.deliveries {
-                let _ = render::digest::message(language, &delivery.alerts, day);
+                let _ = render::digest::message(settings, &delivery.alerts, day);
             }
         }
     }

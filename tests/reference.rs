@@ -12,9 +12,8 @@
 //! a tiny civil date type with its own leap-year rule and month lengths, day-by-day stepping
 //! for day windows ("a window of P days from S" = step S forward P − 1 times), month steps
 //! by counting months and then clamping the day, fees by stepping the anchor month by month.
-//! Only the carrier time-zone shift uses jiff (the tz database is a different concern), and
-//! even that is computed here from DESIGN.md §2: the user's date of the instant one
-//! nanosecond before the day after act-by begins in the carrier's zone.
+//! Dates count in each carrier's calendar (DESIGN.md §2); only the instant a deadline ends
+//! (which orders the numbers) uses jiff: the tz database is a different concern.
 //!
 //! `NUMKEEP_REFERENCE_SEED=N` picks other configs; `NUMKEEP_REFERENCE_CONFIGS=N` makes more
 //! of them (500 numbers each, evaluated on 4 days each).
@@ -357,23 +356,15 @@ struct ExpectedObligation {
     act_by: Day,
     lost_on: Day,
     days_left: i64,
-    /// The user's last day to act (not in the JSON; orders the numbers).
-    local_act_by: Day,
+    /// The instant act-by ends in the carrier's zone, in whole minutes (not in the JSON;
+    /// orders the numbers).
+    deadline_minute: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 struct Expected {
     state: &'static str,
     obligations: Vec<ExpectedObligation>,
-}
-
-impl ExpectedObligation {
-    /// lost-on on the user's calendar: shifted by the same days as act-by (the grace lasts
-    /// the same number of days for the user as for the carrier).
-    fn local_lost_on(&self) -> Day {
-        self.local_act_by
-            .step_days(days_from(self.act_by, self.lost_on))
-    }
 }
 
 /// The number's own lead times, else the settings', else the defaults.
@@ -396,28 +387,17 @@ fn default_leads() -> Vec<Per> {
         .collect()
 }
 
-/// The user's date of the last instant of `act_by` in the carrier's zone: the instant the
-/// day after act-by starts there, minus one nanosecond, seen from the user's zone.
-fn users_last_day(act_by: Day, carrier_zone: Option<&str>, user_zone: &str) -> Day {
-    let Some(carrier_zone) = carrier_zone else {
-        return act_by;
-    };
-    let carrier = TimeZone::get(carrier_zone).unwrap();
-    let user = TimeZone::get(user_zone).unwrap();
+/// The instant `act_by` ends in `zone` (DESIGN.md §2: the first instant of the next day
+/// there), in whole minutes since 1970. Only this uses jiff: the tz database is not the
+/// calendar arithmetic under test.
+fn deadline_minute(act_by: Day, zone: &str) -> i64 {
     let next = act_by.next();
-    let next_day_starts = jiff::civil::date(next.y as i16, next.m as i8, next.d as i8)
-        .to_zoned(carrier)
+    jiff::civil::date(next.y as i16, next.m as i8, next.d as i8)
+        .to_zoned(TimeZone::get(zone).unwrap())
         .unwrap()
-        .timestamp();
-    let last_instant = next_day_starts
-        .checked_sub(jiff::SignedDuration::from_nanos(1))
-        .unwrap();
-    let user_date = last_instant.to_zoned(user).date();
-    Day::new(
-        i32::from(user_date.year()),
-        user_date.month() as u32,
-        user_date.day() as u32,
-    )
+        .timestamp()
+        .as_second()
+        .div_euclid(60)
 }
 
 fn expected(number: &Number, carriers: &[Carrier], settings: &Settings, today: Day) -> Expected {
@@ -510,13 +490,13 @@ fn expected(number: &Number, carriers: &[Carrier], settings: &Settings, today: D
             for phase in rules.grace {
                 lost_on = phase.after(lost_on);
             }
-            let local_act_by = users_last_day(act_by, rules.timezone, user_zone);
+            // `--at DATE` is that date in every calendar: days count in the carrier's.
             ExpectedObligation {
                 rule,
                 act_by,
                 lost_on,
-                days_left: days_from(today, local_act_by),
-                local_act_by,
+                days_left: days_from(today, act_by),
+                deadline_minute: deadline_minute(act_by, rules.timezone.unwrap_or(user_zone)),
             }
         })
         .collect();
@@ -525,16 +505,12 @@ fn expected(number: &Number, carriers: &[Carrier], settings: &Settings, today: D
     let urgent = obligations
         .first()
         .expect("every active number has a deadline");
-    let local_lost_on = urgent.local_lost_on();
     let leads = leads_of(number, settings);
-    let state = if today >= local_lost_on {
+    let state = if today >= urgent.lost_on {
         "lost"
     } else if urgent.days_left < 0 {
         "grace"
-    } else if leads
-        .iter()
-        .any(|lead| today >= lead.before(urgent.local_act_by))
-    {
+    } else if leads.iter().any(|lead| today >= lead.before(urgent.act_by)) {
         "due"
     } else if paused {
         "paused"
@@ -1135,7 +1111,6 @@ struct Tally {
     /// Number-days whose state would change if the user's lost-on day were taken from the
     /// carrier-zone offset on the last day of grace rather than on the act-by day (the two
     /// differ when a daylight-saving change falls inside the grace): a note, not a failure.
-    lost_on_convention_matters: usize,
     rules: BTreeMap<&'static str, usize>,
     disagreements: Vec<String>,
 }
@@ -1177,7 +1152,7 @@ fn check_config(config: &GeneratedConfig, index: usize, tally: &mut Tally) {
             let wanted = &expectations[number];
             order_keys.push((
                 wanted.state == "retired",
-                wanted.obligations.first().map(|o| o.local_act_by),
+                wanted.obligations.first().map(|o| o.deadline_minute),
             ));
         }
         if order_keys.windows(2).any(|pair| pair[0] > pair[1]) {
@@ -1193,16 +1168,6 @@ fn check_config(config: &GeneratedConfig, index: usize, tally: &mut Tally) {
             *tally.states.entry(wanted.state).or_default() += 1;
             for edge in edges(number, &config.settings, wanted, today) {
                 *tally.edges.entry(edge).or_default() += 1;
-            }
-            if let Some(urgent) = wanted.obligations.first()
-                && let Some(zone) = effective(number, &config.carriers).timezone
-            {
-                let user_zone = config.settings.timezone.unwrap_or("UTC");
-                let shifted = urgent.local_lost_on();
-                let from_grace_end = users_last_day(urgent.lost_on.prev(), Some(zone), user_zone);
-                if (today >= shifted) != (today > from_grace_end) {
-                    tally.lost_on_convention_matters += 1;
-                }
             }
             for obligation in &wanted.obligations {
                 *tally.rules.entry(obligation.rule).or_default() += 1;
@@ -1242,16 +1207,15 @@ fn boundaries(number: &Number, carriers: &[Carrier], settings: &Settings, base: 
     let Some(urgent) = wanted.obligations.first() else {
         return Vec::new();
     };
-    let local_lost_on = urgent.local_lost_on();
     let mut days = vec![
-        urgent.local_act_by,
-        urgent.local_act_by.next(),
-        local_lost_on,
-        local_lost_on.prev(),
+        urgent.act_by,
+        urgent.act_by.next(),
+        urgent.lost_on,
+        urgent.lost_on.prev(),
     ];
     let leads = leads_of(number, settings);
     for lead in leads {
-        let opens = lead.before(urgent.local_act_by);
+        let opens = lead.before(urgent.act_by);
         days.extend([opens, opens.prev()]);
     }
     days
@@ -1262,7 +1226,6 @@ fn edges(number: &Number, settings: &Settings, wanted: &Expected, today: Day) ->
     let Some(urgent) = wanted.obligations.first() else {
         return Vec::new();
     };
-    let local_lost_on = urgent.local_lost_on();
     let leads = leads_of(number, settings);
     let mut found = Vec::new();
     match urgent.days_left {
@@ -1270,25 +1233,19 @@ fn edges(number: &Number, settings: &Settings, wanted: &Expected, today: Day) ->
         -1 => found.push("first day after act-by"),
         _ => {}
     }
-    match days_from(today, local_lost_on) {
+    match days_from(today, urgent.lost_on) {
         0 => found.push("lost-on day"),
         1 => found.push("day before lost-on"),
         _ => {}
     }
-    if leads
-        .iter()
-        .any(|lead| lead.before(urgent.local_act_by) == today)
-    {
+    if leads.iter().any(|lead| lead.before(urgent.act_by) == today) {
         found.push("window opens");
     }
     if leads
         .iter()
-        .any(|lead| lead.before(urgent.local_act_by) == today.next())
+        .any(|lead| lead.before(urgent.act_by) == today.next())
     {
         found.push("day before a window");
-    }
-    if urgent.local_act_by != urgent.act_by {
-        found.push("carrier zone moved the day");
     }
     found
 }
@@ -1312,16 +1269,13 @@ fn status_agrees_with_the_reference_implementation() {
     }
     eprintln!(
         "reference: {configs} configs (seed {seed}), {numbers} numbers, {} number-days and {} \
-         obligations checked, {} disagreements\n  states {:?}\n  rules {:?}\n  edges {:?}\n  \
-         note: {} number-days would change state if lost-on were placed on the user's calendar by \
-         the carrier zone's offset at the end of grace instead of at act-by",
+         obligations checked, {} disagreements\n  states {:?}\n  rules {:?}\n  edges {:?}",
         tally.numbers_checked,
         tally.obligations_checked,
         tally.disagreements.len(),
         tally.states,
         tally.rules,
         tally.edges,
-        tally.lost_on_convention_matters
     );
     assert!(
         tally.disagreements.is_empty(),
@@ -1383,18 +1337,15 @@ fn reference_calendar_is_right() {
         assert_eq!(next.ordinal(), walking.ordinal() + 1, "{walking:?}");
         walking = next;
     }
-    // The date-line shifts of DESIGN.md §2, computed the reference's way.
-    let shift = |act_by, carrier, user| users_last_day(day(act_by), Some(carrier), user);
+    // Deadlines of DESIGN.md §2, computed the reference's way: 14 Dec 00:00 in Kuwait is
+    // 13 Dec 21:00 UTC; in Kiritimati, 13 Dec 10:00 UTC.
+    let minute = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_second() / 60;
     assert_eq!(
-        shift("2026-11-30", "Asia/Kuwait", "America/New_York"),
-        day("2026-11-30")
+        deadline_minute(day("2026-12-13"), "Asia/Kuwait"),
+        minute("2026-12-13T21:00:00Z")
     );
     assert_eq!(
-        shift("2026-11-30", "Pacific/Kiritimati", "Pacific/Pago_Pago"),
-        day("2026-11-29")
-    );
-    assert_eq!(
-        shift("2026-11-30", "Pacific/Pago_Pago", "Pacific/Kiritimati"),
-        day("2026-12-02")
+        deadline_minute(day("2026-12-13"), "Pacific/Kiritimati"),
+        minute("2026-12-13T10:00:00Z")
     );
 }

@@ -152,8 +152,8 @@ const fn expected(
     }
 }
 
-/// The answers for tests/fixtures/core/status.toml on 2026-11-23 in New York, most urgent
-/// first (earliest act-by in the user's zone; ties by number; retired last).
+/// The answers for tests/fixtures/core/status.toml on 2026-11-23 in every calendar, most
+/// urgent first (earliest deadline instant; ties by number; retired last).
 fn answers_on_2026_11_23() -> Vec<Expected> {
     vec![
         Expected {
@@ -196,13 +196,14 @@ fn answers_on_2026_11_23() -> Vec<Expected> {
             "top_up",
             "topup_valid_for",
         ),
-        // A Honolulu date: its last instant is the next morning in New York.
+        // A Honolulu date: it ends at 05:00 on 1 Dec in New York, but the days are
+        // counted in Honolulu's calendar, where it is the 23rd too (a date alone).
         expected(
             "+18085550100",
-            "ok",
+            "due",
             "2026-11-30",
             "2026-12-01",
-            8,
+            7,
             "renew",
             "valid_until",
         ),
@@ -397,16 +398,19 @@ fn states_move_with_the_day() {
 #[test]
 fn at_takes_a_datetime_in_the_users_zone() {
     let scratch = Scratch::with_config(&fixture("status.toml"));
-    // (--at, the date in New York, days left for the Kuwaiti line due 2026-11-29)
+    // (--at, days left for the Kuwaiti line due 2026-11-29: act-by − today in Kuwait, which
+    // is eight hours ahead of New York)
     let cases = [
+        // A date alone is that date in every calendar.
         ("2026-11-23", 6),
-        ("2026-11-23T23:30", 6),
-        ("2026-11-24T09:00", 5),
-        // 03:00 UTC on the 24th is still the evening of the 23rd in New York.
-        ("2026-11-24T03:00:00Z", 6),
-        ("2026-11-24T06:00:00Z", 5),
-        ("2026-11-24T07:59:59+03:00", 6),
-        ("2026-11-24T08:00:00+03:00", 5),
+        // 15:59:59 in New York is 23:59:59 in Kuwait; a second later it is the 24th there.
+        ("2026-11-23T15:59:59", 6),
+        ("2026-11-23T16:00", 5),
+        ("2026-11-23T23:30", 5),
+        ("2026-11-23T20:59:59Z", 6),
+        ("2026-11-23T21:00:00Z", 5),
+        ("2026-11-23T23:59:59+03:00", 6),
+        ("2026-11-24T00:00:00+03:00", 5),
     ];
     for (at, days_left) in cases {
         let numbers = status_json(&scratch, at);
@@ -416,6 +420,7 @@ fn at_takes_a_datetime_in_the_users_zone() {
             "--at {at}"
         );
     }
+    // The table's title is the user's date: 03:00 UTC on the 24th is the 23rd in New York.
     let outcome = scratch
         .numkeep(&["status", "--at", "2026-11-24T03:00:00Z"])
         .output()

@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 use std::fmt;
 
-use jiff::Zoned;
 use jiff::civil::Date;
 
 use crate::config::model::{Config, GracePhase, NumberEntry};
@@ -17,7 +16,7 @@ use crate::config::period::Period;
 use crate::config::phone::PhoneNumber;
 
 use super::deadline::RuleKind;
-use super::status::{Deadline, NumberReport, State, evaluate_number, lead_window_open};
+use super::status::{Deadline, Now, NumberReport, State, evaluate_number, lead_window_open};
 
 /// Where a reminder goes: the log, or one email recipient.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -122,20 +121,22 @@ pub struct Delivery<'c> {
 
 #[derive(Clone, Debug)]
 pub struct Plan<'c> {
+    /// Today in `settings.timezone`.
     pub today: Date,
     pub deliveries: Vec<Delivery<'c>>,
 }
 
-/// Plans the reminders due at `now` (in the user's zone).
-pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: &Zoned) -> Plan<'c> {
-    let today = now.date();
+/// Plans the reminders due at `now`. Windows and states follow each number's today in its
+/// carrier's calendar; a grace nag is once per day of the user's.
+pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
+    let today = now.user_today();
     let global_recipients: &[String] = config
         .email
         .as_ref()
         .map_or(&[], |email| email.to.as_slice());
     let mut deliveries: Vec<Delivery<'c>> = Vec::new();
     for number in &config.numbers {
-        let report = evaluate_number(config, number, today);
+        let report = evaluate_number(config, number, now);
         if report.state == State::Retired {
             continue;
         }
@@ -182,12 +183,12 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: &Zoned) -> Plan<'c
     for delivery in &mut deliveries {
         delivery.alerts.sort_by(|a, b| {
             (
-                a.deadline.local_act_by,
+                a.deadline.deadline_at,
                 &a.number.number,
                 a.deadline.obligation.rule,
             )
                 .cmp(&(
-                    b.deadline.local_act_by,
+                    b.deadline.deadline_at,
                     &b.number.number,
                     b.deadline.obligation.rule,
                 ))
@@ -198,16 +199,17 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: &Zoned) -> Plan<'c
 }
 
 /// The reminder due on `channel` for one obligation, with every key it settles; `None` when
-/// nothing new is due.
+/// nothing new is due. `user_today` names the day of a grace nag.
 fn due_threshold(
     channel: &Channel,
     report: &NumberReport<'_>,
     deadline: &Deadline,
     leads: &[Period],
-    today: Date,
+    user_today: Date,
     sent: &impl SentLog,
 ) -> Option<(Threshold, Vec<String>)> {
     let number = &report.entry.number;
+    let (today, act_by) = (report.today, deadline.obligation.act_by);
     let key = |threshold| {
         ReminderKey {
             channel: channel.clone(),
@@ -221,19 +223,19 @@ fn due_threshold(
     // Lead thresholds whose window has opened and that are not yet done.
     let open_leads: Vec<(Period, String)> = leads
         .iter()
-        .filter(|lead| lead_window_open(**lead, today, deadline.local_act_by, deadline.days_left))
+        .filter(|lead| lead_window_open(**lead, today, act_by, deadline.days_left))
         .map(|lead| (*lead, key(Threshold::Lead(*lead))))
         .filter(|(_, key)| !sent.is_done(key))
         .collect();
     let most_urgent_lead = open_leads
         .iter()
         .map(|(lead, _)| *lead)
-        .max_by_key(|lead| lead.before(deadline.local_act_by));
+        .max_by_key(|lead| lead.before(act_by));
 
-    let threshold = if today >= deadline.local_lost_on {
+    let threshold = if today >= deadline.obligation.lost_on {
         Threshold::Lost
     } else if deadline.days_left < 0 {
-        Threshold::Grace(today)
+        Threshold::Grace(user_today)
     } else {
         Threshold::Lead(most_urgent_lead?)
     };
@@ -282,8 +284,8 @@ last_topup = 2026-11-01
 status = "retired"
 "#;
 
-    fn at(day: Date) -> Zoned {
-        day.at(9, 0, 0, 0).to_zoned(TimeZone::UTC).unwrap()
+    fn at(day: Date) -> Now {
+        Now::at(&day.at(9, 0, 0, 0).to_zoned(TimeZone::UTC).unwrap())
     }
 
     /// Runs the planner day by day, marking everything as delivered, and returns for each
@@ -292,7 +294,7 @@ status = "retired"
         let mut sent = HashSet::new();
         let mut log = Vec::new();
         for day in days {
-            let plan = plan(config, &sent, &at(*day));
+            let plan = plan(config, &sent, at(*day));
             let mut thresholds = Vec::new();
             for delivery in &plan.deliveries {
                 if delivery.channel == Channel::Email("me@example.org".into()) {
@@ -355,7 +357,7 @@ status = "retired"
     fn renewing_rearms_thresholds() {
         let before = config(CONFIG);
         let mut sent = HashSet::new();
-        for delivery in plan(&before, &sent, &at(date(2026, 11, 29))).deliveries {
+        for delivery in plan(&before, &sent, at(date(2026, 11, 29))).deliveries {
             sent.extend(delivery.marks);
         }
         // Topped up again on 29 Nov: act-by moves to 28 Dec, and the 7d reminder is due
@@ -363,11 +365,11 @@ status = "retired"
         let after =
             config(&CONFIG.replacen("last_topup = 2026-11-01", "last_topup = 2026-11-29", 1));
         assert!(
-            plan(&after, &sent, &at(date(2026, 11, 29)))
+            plan(&after, &sent, at(date(2026, 11, 29)))
                 .deliveries
                 .is_empty()
         );
-        let plan = plan(&after, &sent, &at(date(2026, 12, 21)));
+        let plan = plan(&after, &sent, at(date(2026, 12, 21)));
         let thresholds: Vec<Threshold> = plan.deliveries[0]
             .alerts
             .iter()
@@ -379,7 +381,7 @@ status = "retired"
     #[test]
     fn recipients_get_their_own_digest_and_retired_numbers_stay_silent() {
         let config = config(CONFIG);
-        let plan = plan(&config, &HashSet::new(), &at(date(2026, 11, 29)));
+        let plan = plan(&config, &HashSet::new(), at(date(2026, 11, 29)));
         let channels: Vec<String> = plan
             .deliveries
             .iter()
@@ -404,12 +406,12 @@ status = "retired"
         let config = config(CONFIG);
         let now = at(date(2026, 11, 29));
         let mut sent = HashSet::new();
-        for delivery in plan(&config, &sent, &now).deliveries {
+        for delivery in plan(&config, &sent, now).deliveries {
             if delivery.channel != Channel::Email("alice@example.org".into()) {
                 sent.extend(delivery.marks);
             }
         }
-        let again = plan(&config, &sent, &now);
+        let again = plan(&config, &sent, now);
         let channels: Vec<String> = again
             .deliveries
             .iter()

@@ -79,6 +79,7 @@ mod tests {
     use super::*;
     use crate::config::read::parse_schedule;
     use crate::engine::plan::plan;
+    use crate::engine::status::Now;
     use jiff::tz::TimeZone;
     use std::collections::HashSet;
 
@@ -104,7 +105,7 @@ mod tests {
         let mut checks = Vec::new();
         let mut check = |now: &Zoned, sent: &mut HashSet<String>| {
             checks.push(now.to_string());
-            for delivery in plan(config, sent, now).deliveries {
+            for delivery in plan(config, sent, Now::at(now)).deliveries {
                 sent_log.extend(delivery.marks.iter().take(1).cloned());
                 sent.extend(delivery.marks);
             }

@@ -1,12 +1,18 @@
-//! Where each number stands on a given day: its state, days left and most urgent obligation.
-//! Pure: "today" is an argument.
+//! Where each number stands at one moment: its state, days left and most urgent obligation.
+//! Pure: "now" is an argument.
+//!
+//! Dates are counted in the carrier's calendar (DESIGN.md §2): each number's *today* is the
+//! date of "now" in its carrier's zone, and its deadlines are instants — the end of the
+//! act-by day and the start of the lost-on day there — which outputs show in the user's zone.
 
-use jiff::civil::Date;
+use jiff::Timestamp;
+use jiff::Zoned;
+use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use smallvec::SmallVec;
 
-use crate::config::model::{Config, GracePhase, LineStatus, NumberEntry};
-use crate::config::period::{Period, Unit, add_days, days_between};
+use crate::config::model::{Config, GracePhase, LineStatus, NumberEntry, Settings, Zone};
+use crate::config::period::{Period, Unit, days_between};
 
 use super::deadline::{Obligation, obligations};
 
@@ -33,28 +39,108 @@ impl State {
     }
 }
 
-/// An obligation placed on the user's calendar.
+/// "Now" as the core sees it: an instant (the clock, or `--at` with a time), or a date alone
+/// (`--at 2026-12-13`), which is that date in every calendar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    instant: Option<Timestamp>,
+    /// The date in `settings.timezone`: the schedule's day, and the day of a grace nag.
+    user_today: Date,
+}
+
+impl Now {
+    /// The instant `now`, which must be written in `settings.timezone`.
+    pub fn at(now: &Zoned) -> Now {
+        Now {
+            instant: Some(now.timestamp()),
+            user_today: now.date(),
+        }
+    }
+
+    /// "What if today were `day`", in every calendar.
+    pub fn on_day(day: Date) -> Now {
+        Now {
+            instant: None,
+            user_today: day,
+        }
+    }
+
+    /// Today in `settings.timezone`.
+    pub fn user_today(self) -> Date {
+        self.user_today
+    }
+
+    /// The instant, unless only a date was given.
+    pub fn instant(self) -> Option<Timestamp> {
+        self.instant
+    }
+
+    /// Today in the calendar of `zone`.
+    pub fn today_in(self, zone: &TimeZone) -> Date {
+        match self.instant {
+            Some(instant) => zone.to_datetime(instant).date(),
+            None => self.user_today,
+        }
+    }
+}
+
+/// The zone whose calendar a number's dates are counted in: its own or its carrier's
+/// `timezone`, else `settings.timezone`.
+pub fn carrier_zone<'c>(number: &'c NumberEntry, settings: &'c Settings) -> &'c Zone {
+    number
+        .effective_rules()
+        .timezone
+        .unwrap_or(&settings.timezone)
+}
+
+/// The first instant of `day` in `zone` (the later side of a gap at midnight). Days past
+/// the end of time, which validation keeps out of real configs, map to the last instant.
+pub fn start_of_day(day: Date, zone: &TimeZone) -> Timestamp {
+    zone.to_ambiguous_timestamp(day.to_datetime(Time::midnight()))
+        .compatible()
+        .unwrap_or(Timestamp::MAX)
+}
+
+/// An obligation with its instants and the days left from the number's today.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deadline {
+    /// Act-by and lost-on, dates in the carrier's calendar.
     pub obligation: Obligation,
-    /// The user's date (in `settings.timezone`) of the act-by day's last instant in the
-    /// carrier's zone: the day the user must act by.
-    pub local_act_by: Date,
-    /// The user's date on which the number is lost.
-    pub local_lost_on: Date,
-    /// `local_act_by` − today, in days; negative in grace.
+    /// The instant act-by ends: the first instant of the next day in the carrier's zone.
+    pub deadline_at: Timestamp,
+    /// The first instant of lost-on in the carrier's zone.
+    pub lost_at: Timestamp,
+    /// act-by − the number's today, in days; negative in grace.
     pub days_left: i32,
+}
+
+impl Deadline {
+    /// Places `obligation` in `zone` and counts the days left from `today` (a date there).
+    pub fn new(obligation: Obligation, zone: &TimeZone, today: Date) -> Deadline {
+        let deadline_at = obligation
+            .act_by
+            .tomorrow()
+            .map_or(Timestamp::MAX, |day| start_of_day(day, zone));
+        Deadline {
+            deadline_at,
+            lost_at: start_of_day(obligation.lost_on, zone),
+            days_left: days_between(today, obligation.act_by),
+            obligation,
+        }
+    }
 }
 
 /// A number's deadlines, kept inline for the common number with one rule: `status` holds a
 /// report for every number of the config at once.
 pub type Deadlines = SmallVec<[Deadline; 1]>;
 
-/// One number on one day.
+/// One number at one moment.
 #[derive(Clone, Debug)]
 pub struct NumberReport<'c> {
     pub entry: &'c NumberEntry,
     pub state: State,
+    /// The number's today: the date of "now" in its carrier's zone.
+    pub today: Date,
     /// Every obligation, earliest first; empty for a retired number.
     pub deadlines: Deadlines,
     /// The grace phase the number is in, when in grace.
@@ -67,67 +153,42 @@ impl NumberReport<'_> {
     }
 }
 
-/// The user's date of the last instant of `act_by` in the carrier's zone. Without a carrier
-/// zone, or in the same zone, it is `act_by` itself.
-pub fn local_deadline(act_by: Date, carrier_zone: Option<&TimeZone>, user_zone: &TimeZone) -> Date {
-    let Some(carrier_zone) = carrier_zone.filter(|zone| *zone != user_zone) else {
-        return act_by;
-    };
-    let last_instant = act_by
-        .tomorrow()
-        .and_then(|next_day| next_day.to_zoned(carrier_zone.clone()))
-        .and_then(|start| {
-            start
-                .timestamp()
-                .checked_sub(jiff::SignedDuration::from_nanos(1))
-        });
-    match last_instant {
-        Ok(instant) => instant.to_zoned(user_zone.clone()).date(),
-        Err(_) => act_by,
-    }
-}
-
-/// Evaluates one number on `today` (a date in `settings.timezone`).
+/// Evaluates one number at `now`.
 pub fn evaluate_number<'c>(
     config: &'c Config,
     number: &'c NumberEntry,
-    today: Date,
+    now: Now,
 ) -> NumberReport<'c> {
+    let rules = number.effective_rules();
+    // Without a zone of its own, the number shares the user's calendar: no conversion.
+    let (zone, today) = match rules.timezone {
+        Some(zone) => (&zone.tz, now.today_in(&zone.tz)),
+        None => (&config.settings.timezone.tz, now.user_today()),
+    };
     if number.status == LineStatus::Retired {
         return NumberReport {
             entry: number,
             state: State::Retired,
+            today,
             deadlines: Deadlines::new(),
             grace_phase: None,
         };
     }
-    let rules = number.effective_rules();
-    let user_zone = &config.settings.timezone.tz;
-    let carrier_zone = rules.timezone.map(|zone| &zone.tz);
     let found = obligations(number).unwrap_or_default();
     // A loop rather than `collect`, which moved each obligation twice more.
     let mut deadlines = Deadlines::with_capacity(found.len());
     for obligation in found {
-        let local_act_by = local_deadline(obligation.act_by, carrier_zone, user_zone);
-        let grace_days = days_between(obligation.act_by, obligation.lost_on);
-        let local_lost_on =
-            add_days(local_act_by, i64::from(grace_days)).unwrap_or(obligation.lost_on);
-        deadlines.push(Deadline {
-            days_left: days_between(today, local_act_by),
-            local_act_by,
-            local_lost_on,
-            obligation,
-        });
+        deadlines.push(Deadline::new(obligation, zone, today));
     }
     let leads = number.remind_before(&config.settings);
     let (state, grace_phase) = match deadlines.first() {
         None => (State::Ok, None),
-        Some(deadline) if today >= deadline.local_lost_on => (State::Lost, None),
+        Some(deadline) if today >= deadline.obligation.lost_on => (State::Lost, None),
         Some(deadline) if deadline.days_left < 0 => (
             State::Grace,
-            grace_phase_on(today, deadline.local_act_by, rules.grace),
+            grace_phase_on(today, deadline.obligation.act_by, rules.grace),
         ),
-        Some(deadline) if in_reminder_window(today, deadline.local_act_by, leads) => {
+        Some(deadline) if in_reminder_window(today, deadline.obligation.act_by, leads) => {
             (State::Due, None)
         }
         Some(_) if number.is_paused() => (State::Paused, None),
@@ -136,6 +197,7 @@ pub fn evaluate_number<'c>(
     NumberReport {
         entry: number,
         state,
+        today,
         deadlines,
         grace_phase,
     }
@@ -202,18 +264,18 @@ impl<'c> Evaluation<'c> {
     }
 }
 
-/// Every number on `today`, most urgent first: earliest act-by first (lost and in-grace
+/// Every number at `now`, most urgent first: earliest deadline first (lost and in-grace
 /// numbers therefore lead), retired numbers last, ties by number.
 ///
 /// Only the order is sorted, not the reports: moving 100,000 reports into place was a
 /// chain of cache misses that cost a sixth of `status`.
-pub fn evaluate(config: &Config, today: Date) -> Evaluation<'_> {
+pub fn evaluate(config: &Config, now: Now) -> Evaluation<'_> {
     let reports: Vec<NumberReport<'_>> = config
         .numbers
         .iter()
-        .map(|number| evaluate_number(config, number, today))
+        .map(|number| evaluate_number(config, number, now))
         .collect();
-    // Far fewer numbers than 2^32 fit in memory; the index bits hold 2^44.
+    // Far fewer numbers than 2^32 fit in memory; the index bits hold 2^33.
     debug_assert!(u32::try_from(reports.len()).is_ok());
     let mut keys: Vec<u128> = reports
         .iter()
@@ -227,31 +289,29 @@ pub fn evaluate(config: &Config, today: Date) -> Evaluation<'_> {
 
 /// The first report [`evaluate`] would give, without holding every report at once: the
 /// daemon's status line and test message need only this one.
-pub fn most_urgent(config: &Config, today: Date) -> Option<NumberReport<'_>> {
+pub fn most_urgent(config: &Config, now: Now) -> Option<NumberReport<'_>> {
     config
         .numbers
         .iter()
-        .map(|number| evaluate_number(config, number, today))
+        .map(|number| evaluate_number(config, number, now))
         .min_by_key(urgency_key)
 }
 
 /// The low bits of a sort key that hold the report's index.
-const INDEX_MASK: u128 = (1 << 44) - 1;
+const INDEX_BITS: u32 = 33;
+const INDEX_MASK: u128 = (1 << INDEX_BITS) - 1;
 
-/// Most urgent first: active before retired, then by the user's act-by date (none first),
-/// then by number, packed into one integer whose order is that order, with the low 44 bits
-/// left for the report's index: the retired flag and the date (as 1 + year·512 + month·32 +
-/// day, 23 bits; 0 for none) at the top, then the number's digits, one per 4 bits as
-/// digit + 1, first digit highest, zero-padded to 15, which keeps string order (a number
-/// that is a prefix of another comes first).
+/// Most urgent first: active before retired, then by deadline (none first), then by
+/// number, packed into one integer whose order is that order, with the low 33 bits left
+/// for the report's index: the retired flag and the deadline (whole minutes since jiff's
+/// earliest instant, plus one; 0 for none; 34 bits) at the top, then the number's digits,
+/// one per 4 bits as digit + 1, first digit highest, zero-padded to 15, which keeps string
+/// order (a number that is a prefix of another comes first).
 fn urgency_key(report: &NumberReport<'_>) -> u128 {
     let retired = u128::from(report.state == State::Retired) << 127;
-    let act_by = report.most_urgent().map_or(0, |deadline| {
-        let date = deadline.local_act_by;
-        let year = u32::try_from(date.year()).unwrap_or(0);
-        1 + (year << 9
-            | u32::from(date.month().unsigned_abs()) << 5
-            | u32::from(date.day().unsigned_abs()))
+    let deadline = report.most_urgent().map_or(0, |deadline| {
+        let since_first = deadline.deadline_at.as_second() - Timestamp::MIN.as_second();
+        1 + u64::try_from(since_first / 60).unwrap_or(0)
     });
     // `+` and at most 15 digits.
     let digits = report.entry.number.bytes().skip(1).take(15);
@@ -261,8 +321,8 @@ fn urgency_key(report: &NumberReport<'_>) -> u128 {
         .fold(0u64, |key, digit| {
             key << 4 | u64::from(digit.wrapping_sub(b'0' - 1))
         });
-    debug_assert!(act_by < 1 << 23);
-    retired | u128::from(act_by) << 104 | u128::from(number) << 44
+    debug_assert!(deadline < 1 << 34);
+    retired | u128::from(deadline) << (INDEX_BITS + 60) | u128::from(number) << INDEX_BITS
 }
 
 #[cfg(test)]
@@ -270,60 +330,157 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn zone(name: &str) -> TimeZone {
-        TimeZone::get(name).unwrap()
+    /// A config in `user` with one number whose carrier counts in `carrier` (or the user's
+    /// zone), valid until `act_by`, then seven days of grace.
+    fn one_number(user: &str, carrier: Option<&str>, act_by: &str) -> Config {
+        let carrier_zone = carrier.map_or(String::new(), |zone| format!("timezone = \"{zone}\"\n"));
+        crate::config::config_from_text(&format!(
+            "[settings]\ntimezone = \"{user}\"\nremind_before = [\"3d\", \"0d\"]\n\
+             [carriers.far]\n{carrier_zone}grace = \"7d\"\n\
+             [[number]]\nnumber = \"+965 5123 4567\"\ncarrier = \"far\"\nvalid_until = {act_by}\n"
+        ))
+    }
+
+    fn instant(text: &str) -> Timestamp {
+        text.parse().unwrap()
     }
 
     #[test]
-    fn carrier_zone_moves_the_users_deadline() {
-        // (act-by in carrier zone, carrier zone, user zone, the user's last day)
+    fn deadlines_are_the_carriers_midnights_on_both_sides_of_the_date_line() {
+        // (user zone, carrier zone, act-by, deadline and lost-at in the user's offset),
+        // worked out by hand; grace is seven days, so lost-on is act-by + 8 days.
         let cases = [
             (
-                date(2026, 11, 30),
-                "Asia/Kuwait",
-                "America/New_York",
-                date(2026, 11, 30),
+                "Asia/Shanghai",
+                Some("Asia/Kuwait"),
+                "2026-12-13",
+                "2026-12-14T05:00:00+08:00",
+                "2026-12-21T05:00:00+08:00",
             ),
             (
-                date(2026, 11, 30),
+                "America/New_York",
+                Some("Asia/Kuwait"),
+                "2026-12-13",
+                "2026-12-13T16:00:00-05:00",
+                "2026-12-20T16:00:00-05:00",
+            ),
+            (
                 "Pacific/Honolulu",
-                "Asia/Kuwait",
-                date(2026, 12, 1),
+                Some("Europe/London"),
+                "2026-12-13",
+                "2026-12-13T14:00:00-10:00",
+                "2026-12-20T14:00:00-10:00",
             ),
             (
-                date(2026, 11, 30),
-                "Pacific/Kiritimati",
-                "Pacific/Pago_Pago",
-                date(2026, 11, 29),
+                "Pacific/Auckland",
+                Some("Pacific/Honolulu"),
+                "2026-12-13",
+                "2026-12-14T23:00:00+13:00",
+                "2026-12-21T23:00:00+13:00",
             ),
             (
-                date(2026, 11, 30),
-                "Pacific/Pago_Pago",
-                "Pacific/Kiritimati",
-                date(2026, 12, 2),
+                "Pacific/Honolulu",
+                Some("Pacific/Kiritimati"),
+                "2026-12-13",
+                "2026-12-13T00:00:00-10:00",
+                "2026-12-20T00:00:00-10:00",
             ),
             (
-                date(2026, 11, 30),
                 "Asia/Shanghai",
-                "Asia/Shanghai",
-                date(2026, 11, 30),
+                Some("Pacific/Kiritimati"),
+                "2026-12-13",
+                "2026-12-13T18:00:00+08:00",
+                "2026-12-20T18:00:00+08:00",
             ),
-            // A DST change on the act-by day itself does not move the date.
             (
-                date(2026, 3, 8),
+                "Asia/Shanghai",
+                None,
+                "2026-12-13",
+                "2026-12-14T00:00:00+08:00",
+                "2026-12-21T00:00:00+08:00",
+            ),
+            // London moves to summer time between deadline and lost-at; New York already has.
+            (
                 "America/New_York",
-                "America/Chicago",
-                date(2026, 3, 8),
+                Some("Europe/London"),
+                "2026-03-28",
+                "2026-03-28T20:00:00-04:00",
+                "2026-04-04T19:00:00-04:00",
+            ),
+            // Auckland leaves summer time the night before the deadline.
+            (
+                "Pacific/Auckland",
+                Some("Europe/London"),
+                "2026-04-04",
+                "2026-04-05T11:00:00+12:00",
+                "2026-04-12T11:00:00+12:00",
+            ),
+            (
+                "Europe/London",
+                Some("Pacific/Auckland"),
+                "2026-04-04",
+                "2026-04-04T12:00:00+01:00",
+                "2026-04-11T13:00:00+01:00",
             ),
         ];
-        for (act_by, carrier, user, expected) in cases {
-            let found = local_deadline(act_by, Some(&zone(carrier)), &zone(user));
-            assert_eq!(found, expected, "{carrier} → {user}");
+        let second = jiff::SignedDuration::from_secs(1);
+        for (user, carrier, act_by, deadline, lost_at) in cases {
+            let config = one_number(user, carrier, act_by);
+            let entry = &config.numbers[0];
+            let user_zone = config.settings.timezone.tz.clone();
+            let report_at = |at: Timestamp| {
+                evaluate_number(&config, entry, Now::at(&at.to_zoned(user_zone.clone())))
+            };
+            let (deadline, lost_at) = (instant(deadline), instant(lost_at));
+            let report = report_at(deadline - second);
+            assert_eq!(
+                report.most_urgent().unwrap().deadline_at,
+                deadline,
+                "{user} / {carrier:?}"
+            );
+            assert_eq!(
+                report.most_urgent().unwrap().lost_at,
+                lost_at,
+                "{user} / {carrier:?}"
+            );
+            let observed = [deadline - second, deadline, lost_at - second, lost_at].map(|at| {
+                let report = report_at(at);
+                (report.state, report.most_urgent().unwrap().days_left)
+            });
+            assert_eq!(
+                observed,
+                [
+                    (State::Due, 0),
+                    (State::Grace, -1),
+                    (State::Grace, -7),
+                    (State::Lost, -8)
+                ],
+                "{user} / {carrier:?}"
+            );
         }
-        assert_eq!(
-            local_deadline(date(2026, 11, 30), None, &zone("UTC")),
-            date(2026, 11, 30)
-        );
+    }
+
+    #[test]
+    fn a_date_alone_is_that_date_in_every_calendar() {
+        for (user, carrier) in [
+            ("Asia/Shanghai", "Asia/Kuwait"),
+            ("Pacific/Honolulu", "Pacific/Kiritimati"),
+        ] {
+            let config = one_number(user, Some(carrier), "2026-12-13");
+            let days = ["2026-12-13", "2026-12-14", "2026-12-21"].map(|day| {
+                let report = evaluate_number(
+                    &config,
+                    &config.numbers[0],
+                    Now::on_day(day.parse().unwrap()),
+                );
+                (report.state, report.most_urgent().unwrap().days_left)
+            });
+            assert_eq!(
+                days,
+                [(State::Due, 0), (State::Grace, -1), (State::Lost, -8)],
+                "{user}"
+            );
+        }
     }
 
     #[test]
@@ -336,7 +493,7 @@ mod tests {
              [[number]]\nnumber = \"+852 9123 4567\"\nvalid_until = 2027-01-01\n\
              [[number]]\nnumber = \"+33 6 12 34 56 78\"\nvalid_until = 2020-01-01\nstatus = \"retired\"\n",
         );
-        let today = date(2026, 11, 23);
+        let today = Now::on_day(date(2026, 11, 23));
         let order: Vec<&str> = evaluate(&config, today)
             .iter()
             .map(|report| report.entry.number.as_str())

@@ -4,11 +4,11 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use crate::config::model::Language;
+use crate::config::model::{Language, Settings};
 use crate::engine::deadline::Action;
 use crate::engine::plan::{Alert, Threshold};
 
-use super::words;
+use super::words::{self, Edge, Zones};
 
 pub struct Message {
     pub subject: String,
@@ -17,13 +17,15 @@ pub struct Message {
 
 /// The subject names the count and the most urgent number and date. It holds only
 /// normalised numbers, dates and fixed words, so nothing from the config reaches a header.
-pub fn subject(language: Language, alerts: &[Alert<'_>]) -> String {
+pub fn subject(settings: &Settings, alerts: &[Alert<'_>]) -> String {
     let Some(first) = alerts.first() else {
         return "numkeep".to_owned();
     };
+    let language = settings.language;
     let number = &first.number.number;
-    let act_by = words::date_with_weekday(language, first.deadline.local_act_by);
-    let lost_on = words::date_with_weekday(language, first.deadline.local_lost_on);
+    let zones = Zones::of(first.number, settings);
+    let act_by = words::deadline(language, &first.deadline, Edge::ActBy, zones);
+    let lost_on = words::deadline(language, &first.deadline, Edge::LostOn, zones);
     let count = distinct_numbers(alerts);
     let english = language == Language::English;
     let headline = match (first.threshold, english) {
@@ -49,14 +51,16 @@ fn distinct_numbers(alerts: &[Alert<'_>]) -> usize {
     numbers.len()
 }
 
-pub fn message(language: Language, alerts: &[Alert<'_>], today: Date) -> Message {
+/// The digest for `alerts`; `today` is the user's date of the check.
+pub fn message(settings: &Settings, alerts: &[Alert<'_>], today: Date) -> Message {
     Message {
-        subject: subject(language, alerts),
-        body: body(language, alerts, today),
+        subject: subject(settings, alerts),
+        body: body(settings, alerts, today),
     }
 }
 
-pub fn body(language: Language, alerts: &[Alert<'_>], today: Date) -> String {
+pub fn body(settings: &Settings, alerts: &[Alert<'_>], today: Date) -> String {
+    let language = settings.language;
     let english = language == Language::English;
     let mut out = String::new();
     let today_text = words::date_with_weekday(language, today);
@@ -78,7 +82,7 @@ pub fn body(language: Language, alerts: &[Alert<'_>], today: Date) -> String {
         );
     }
     for alert in alerts {
-        write_alert(&mut out, language, alert);
+        write_alert(&mut out, settings, alert);
         out.push('\n');
     }
     if english {
@@ -93,7 +97,8 @@ pub fn body(language: Language, alerts: &[Alert<'_>], today: Date) -> String {
     out
 }
 
-fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
+fn write_alert(out: &mut String, settings: &Settings, alert: &Alert<'_>) {
+    let language = settings.language;
     let english = language == Language::English;
     let number = alert.number;
     let deadline = &alert.deadline;
@@ -111,8 +116,9 @@ fn write_alert(out: &mut String, language: Language, alert: &Alert<'_>) {
         let _ = write!(heading, " ({})", single_line(&carrier));
     }
     let _ = writeln!(out, "{heading}");
-    let act_by = words::date_with_weekday(language, deadline.local_act_by);
-    let lost_on = words::date_with_weekday(language, deadline.local_lost_on);
+    let zones = Zones::of(number, settings);
+    let act_by = words::deadline(language, deadline, Edge::ActBy, zones);
+    let lost_on = words::deadline(language, deadline, Edge::LostOn, zones);
     let days = deadline.days_left;
     let action = words::action(language, obligation);
     let why = words::why(language, &obligation.why);

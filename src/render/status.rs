@@ -4,13 +4,14 @@ use jiff::civil::Date;
 
 use std::collections::HashMap;
 
-use crate::config::model::{Carrier, Language};
+use crate::config::model::{Carrier, Language, Settings};
 use crate::engine::status::{Deadline, Evaluation, NumberReport};
 
-use super::words;
+use super::words::{self, Edge, Zones};
 
-/// One row per number, most urgent first (the reports come sorted).
-pub fn table(reports: &Evaluation<'_>, language: Language, today: Date) -> String {
+/// One row per number, most urgent first (the reports come sorted). `today` is the user's.
+pub fn table(reports: &Evaluation<'_>, settings: &Settings, today: Date) -> String {
+    let language = settings.language;
     let english = language == Language::English;
     let header: [&str; 7] = if english {
         [
@@ -41,7 +42,12 @@ pub fn table(reports: &Evaluation<'_>, language: Language, today: Date) -> Strin
                     report.entry.number.to_string(),
                     one_line(&label),
                     state_text,
-                    words::date_with_weekday(language, deadline.local_act_by),
+                    words::deadline(
+                        language,
+                        deadline,
+                        Edge::ActBy,
+                        Zones::of(report.entry, settings),
+                    ),
                     deadline.days_left.to_string(),
                     words::action(language, &deadline.obligation),
                     words::why(language, &deadline.obligation.why),
@@ -119,10 +125,10 @@ fn one_line(text: &str) -> String {
 /// One JSON array, most urgent first, one number per line; keys as DESIGN.md §5 (stable:
 /// add, never rename). Written by hand rather than through serde: for 100,000 numbers the
 /// generic serializer and its intermediate strings were most of the run time.
-pub fn json(reports: &Evaluation<'_>, language: Language) -> String {
+pub fn json(reports: &Evaluation<'_>, settings: &Settings) -> String {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = write_json(&mut out, reports, language);
+    let _ = write_json(&mut out, reports, settings);
     String::from_utf8_lossy(&out).into_owned()
 }
 
@@ -132,7 +138,7 @@ pub fn json(reports: &Evaluation<'_>, language: Language) -> String {
 pub fn write_json(
     sink: &mut impl std::io::Write,
     reports: &Evaluation<'_>,
-    language: Language,
+    settings: &Settings,
 ) -> std::io::Result<()> {
     const BLOCK: usize = 64 * 1024;
     let mut out = Vec::with_capacity(BLOCK + 4096);
@@ -140,7 +146,7 @@ pub fn write_json(
     out.push(b'[');
     for (index, report) in reports.iter().enumerate() {
         out.extend_from_slice(if index == 0 { b"\n" } else { b",\n" });
-        write_number(&mut out, &mut scratch, report, language);
+        write_number(&mut out, &mut scratch, report, settings);
         if out.len() >= BLOCK {
             sink.write_all(&out)?;
             out.clear();
@@ -178,7 +184,7 @@ fn write_number<'c>(
     out: &mut Vec<u8>,
     scratch: &mut Scratch<'c>,
     report: &NumberReport<'c>,
-    language: Language,
+    settings: &Settings,
 ) {
     let entry = report.entry;
     // Normalised numbers are `+` and digits: nothing to escape.
@@ -196,11 +202,11 @@ fn write_number<'c>(
     let mut deadlines = report.deadlines.iter();
     match deadlines.next() {
         Some(deadline) => {
-            deadline_fields(&mut scratch.fields, &mut scratch.why, deadline, language);
+            deadline_fields(&mut scratch.fields, &mut scratch.why, deadline, settings);
             out.extend_from_slice(&scratch.fields);
         }
         None => out.extend_from_slice(
-            b",\"act_by\":null,\"lost_on\":null,\"days_left\":null,\"action\":null,\"rule\":null,\"why\":null",
+            b",\"act_by\":null,\"lost_on\":null,\"deadline\":null,\"lost_at\":null,\"days_left\":null,\"action\":null,\"rule\":null,\"why\":null",
         ),
     }
     out.extend_from_slice(b",\"grace_phase\":");
@@ -216,7 +222,7 @@ fn write_number<'c>(
         out.push(b'}');
     }
     for deadline in deadlines {
-        deadline_fields(&mut scratch.fields, &mut scratch.why, deadline, language);
+        deadline_fields(&mut scratch.fields, &mut scratch.why, deadline, settings);
         out.extend_from_slice(b",{");
         out.extend_from_slice(&scratch.fields[1..]);
         out.push(b'}');
@@ -224,20 +230,26 @@ fn write_number<'c>(
     out.extend_from_slice(b"]}");
 }
 
-/// Replaces `fields` with
-/// `,"act_by":…,"lost_on":…,"days_left":…,"action":…,"rule":…,"why":…`.
+/// Replaces `fields` with `,"act_by":…,"lost_on":…,"deadline":…,"lost_at":…,"days_left":…,
+/// "action":…,"rule":…,"why":…`: dates in the carrier's calendar, instants in the user's
+/// offset.
 fn deadline_fields(
     fields: &mut Vec<u8>,
     why: &mut String,
     deadline: &Deadline,
-    language: Language,
+    settings: &Settings,
 ) {
     let obligation = &deadline.obligation;
+    let user_zone = &settings.timezone.tz;
     fields.clear();
     fields.extend_from_slice(b",\"act_by\":");
     json::date(fields, obligation.act_by);
     fields.extend_from_slice(b",\"lost_on\":");
     json::date(fields, obligation.lost_on);
+    fields.extend_from_slice(b",\"deadline\":");
+    json::instant(fields, deadline.deadline_at, user_zone);
+    fields.extend_from_slice(b",\"lost_at\":");
+    json::instant(fields, deadline.lost_at, user_zone);
     fields.extend_from_slice(b",\"days_left\":");
     fields.extend_from_slice(itoa::Buffer::new().format(deadline.days_left).as_bytes());
     fields.extend_from_slice(b",\"action\":\"");
@@ -246,7 +258,7 @@ fn deadline_fields(
     fields.extend_from_slice(obligation.rule.key().as_bytes());
     fields.extend_from_slice(b"\",\"why\":\"");
     why.clear();
-    words::write_why(why, language, &obligation.why);
+    words::write_why(why, settings.language, &obligation.why);
     // Reasons are built from fixed words, dates, decimals and durations, never from text
     // the user wrote, so they need no escaping; checked in debug builds.
     debug_assert!(
@@ -259,7 +271,9 @@ fn deadline_fields(
 
 /// Minimal JSON output helpers.
 mod json {
+    use jiff::Timestamp;
     use jiff::civil::Date;
+    use jiff::tz::TimeZone;
 
     /// The bytes a JSON string must escape: `"`, `\` and the control characters.
     const NEEDS_ESCAPE: [bool; 256] = {
@@ -310,6 +324,39 @@ mod json {
         out.push(b'"');
     }
 
+    /// `"2026-12-14T05:00:00+08:00"`: RFC 3339, to the second, in `zone`'s offset at that
+    /// instant, no zone name (DESIGN.md §5).
+    pub fn instant(out: &mut Vec<u8>, at: Timestamp, zone: &TimeZone) {
+        let offset = zone.to_offset(at);
+        let local = offset.to_datetime(at);
+        let seconds = offset.seconds();
+        let (year, minutes) = (local.year(), seconds.unsigned_abs() / 60);
+        // Offsets in whole minutes and four-digit years, as every zone has had since the
+        // 1970s; RFC 3339 cannot write the rest, so jiff's own text stands in.
+        if !(0..=9999).contains(&year) || seconds % 60 != 0 {
+            out.push(b'"');
+            out.extend_from_slice(at.to_string().as_bytes());
+            out.push(b'"');
+            return;
+        }
+        let two = |out: &mut Vec<u8>, value: u32| {
+            out.extend_from_slice(&[b'0' + (value / 10 % 10) as u8, b'0' + (value % 10) as u8]);
+        };
+        out.push(b'"');
+        crate::render::words::push_date_bytes(out, local.date());
+        out.push(b'T');
+        two(out, local.hour().unsigned_abs().into());
+        out.push(b':');
+        two(out, local.minute().unsigned_abs().into());
+        out.push(b':');
+        two(out, local.second().unsigned_abs().into());
+        out.push(if seconds < 0 { b'-' } else { b'+' });
+        two(out, minutes / 60);
+        out.push(b':');
+        two(out, minutes % 60);
+        out.push(b'"');
+    }
+
     #[cfg(test)]
     mod tests {
         use super::*;
@@ -330,6 +377,31 @@ mod json {
             date(&mut out, jiff::civil::date(2026, 1, 5));
             date(&mut out, jiff::civil::date(987, 12, 31));
             assert_eq!(out, b"\"2026-01-05\"\"0987-12-31\"");
+        }
+
+        #[test]
+        fn instants_in_the_offset_of_their_day() {
+            let at: Timestamp = "2026-12-13T21:00:00Z".parse().unwrap();
+            let cases = [
+                ("Asia/Shanghai", "\"2026-12-14T05:00:00+08:00\""),
+                ("America/New_York", "\"2026-12-13T16:00:00-05:00\""),
+                ("Asia/Kolkata", "\"2026-12-14T02:30:00+05:30\""),
+                ("UTC", "\"2026-12-13T21:00:00+00:00\""),
+            ];
+            for (zone, expected) in cases {
+                let mut out = Vec::new();
+                instant(&mut out, at, &TimeZone::get(zone).unwrap());
+                assert_eq!(String::from_utf8(out).unwrap(), expected, "{zone}");
+            }
+            // Summer time: New York's offset on that day, not December's.
+            let mut out = Vec::new();
+            let summer: Timestamp = "2026-07-01T04:00:00Z".parse().unwrap();
+            instant(
+                &mut out,
+                summer,
+                &TimeZone::get("America/New_York").unwrap(),
+            );
+            assert_eq!(out, b"\"2026-07-01T00:00:00-04:00\"");
         }
     }
 }

@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use jiff::civil::{Date, Weekday};
 
-use crate::config::model::{Language, UseEvery};
+use crate::config::model::{Language, NumberEntry, Settings, UseEvery, Zone};
 use crate::config::period::{Period, Unit};
 use crate::engine::deadline::{Action, Obligation, Why};
-use crate::engine::status::State;
+use crate::engine::status::{Deadline, State, carrier_zone};
 
 pub fn period(language: Language, period: Period) -> String {
     let count = period.count;
@@ -53,6 +53,84 @@ pub fn date_with_weekday(language: Language, date: Date) -> String {
     match language {
         Language::English => format!("{} {date}", weekday(language, date.weekday())),
         Language::SimplifiedChinese => format!("{date}（{}）", weekday(language, date.weekday())),
+    }
+}
+
+/// Which date of an obligation a text names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edge {
+    /// The last day to act; its cut-off is the deadline instant.
+    ActBy,
+    /// The first day the number may be recycled; it starts at the lost-at instant.
+    LostOn,
+}
+
+/// The zones a number's dates are read in: the carrier's calendar and the user's clock.
+#[derive(Clone, Copy, Debug)]
+pub struct Zones<'a> {
+    pub carrier: &'a Zone,
+    pub user: &'a Zone,
+}
+
+impl<'a> Zones<'a> {
+    pub fn of(number: &'a NumberEntry, settings: &'a Settings) -> Zones<'a> {
+        Zones {
+            carrier: carrier_zone(number, settings),
+            user: &settings.timezone,
+        }
+    }
+
+    fn differ(self) -> bool {
+        self.carrier.name != self.user.name
+    }
+}
+
+/// The one way a deadline is written for people (DESIGN.md §2): the carrier's date with
+/// its weekday and, when the carrier counts in another zone than the user, that zone and
+/// the user's own cut-off — `Sun 2026-12-13 (Asia/Kuwait), before Mon 2026-12-14 05:00
+/// your time`. Every output that shows a deadline to a person goes through here, so none
+/// can show a date shifted into another calendar without saying so.
+pub fn deadline(language: Language, deadline: &Deadline, edge: Edge, zones: Zones<'_>) -> String {
+    let (date, instant) = match edge {
+        Edge::ActBy => (deadline.obligation.act_by, deadline.deadline_at),
+        Edge::LostOn => (deadline.obligation.lost_on, deadline.lost_at),
+    };
+    if !zones.differ() {
+        return date_with_weekday(language, date);
+    }
+    let carrier = &zones.carrier.name;
+    let local = zones.user.tz.to_datetime(instant);
+    let clock = format!("{:02}:{:02}", local.hour(), local.minute());
+    let weekday_there = weekday(language, date.weekday());
+    let weekday_here = weekday(language, local.date().weekday());
+    match language {
+        Language::English => {
+            let relation = match edge {
+                Edge::ActBy => "before",
+                Edge::LostOn => "from",
+            };
+            format!(
+                "{weekday_there} {date} ({carrier}), {relation} {weekday_here} {} {clock} your time",
+                local.date()
+            )
+        }
+        Language::SimplifiedChinese => {
+            // Beijing time is what users in China call their clock; elsewhere "your time".
+            let yours = if zones.user.name == "Asia/Shanghai" {
+                "北京时间"
+            } else {
+                "你的时间"
+            };
+            let relation = match edge {
+                Edge::ActBy => "前",
+                Edge::LostOn => "起",
+            };
+            format!(
+                "{date}（{weekday_there}，{carrier} 日期），{yours} {}月{}日（{weekday_here}）{clock} {relation}",
+                local.month(),
+                local.day()
+            )
+        }
     }
 }
 

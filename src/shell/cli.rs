@@ -15,8 +15,9 @@ use crate::config::model::{Config, TopupValidity, Transport};
 use crate::config::money::parse_money;
 use crate::config::phone::normalize_number;
 use crate::config::{self, Diagnostics, Loaded, ReadContext};
-use crate::engine::status::{evaluate, evaluate_number};
+use crate::engine::status::{Now, carrier_zone, evaluate, evaluate_number};
 use crate::render;
+use crate::render::words::{Edge, Zones};
 
 use super::clock;
 use super::files::write_atomically;
@@ -238,10 +239,11 @@ pub fn warn_about_permissions(loaded: &Loaded) {
     }
 }
 
-fn today(config: &Config, at: Option<&str>) -> Result<Date, Failure> {
-    Ok(clock::now_in(&config.settings.timezone.tz, at)
-        .map_err(Failure::Usage)?
-        .date())
+/// "Now" for the core: the clock, or `--at`.
+fn core_now(config: &Config, at: Option<&str>) -> Result<Now, Failure> {
+    clock::now_for_core(&config.settings.timezone.tz, at)
+        .map(|(_, now)| now)
+        .map_err(Failure::Usage)
 }
 
 fn check(path: &Path) -> Result<(), Failure> {
@@ -263,14 +265,14 @@ fn check(path: &Path) -> Result<(), Failure> {
 fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let today = today(config, at)?;
-    let reports = evaluate(config, today);
-    let language = config.settings.language;
+    let now = core_now(config, at)?;
+    let reports = evaluate(config, now);
     let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let result = if json {
-        render::status::write_json(&mut stdout, &reports, language)
+        render::status::write_json(&mut stdout, &reports, &config.settings)
     } else {
-        stdout.write_all(render::status::table(&reports, language, today).as_bytes())
+        let table = render::status::table(&reports, &config.settings, now.user_today());
+        stdout.write_all(table.as_bytes())
     };
     let result = match result.and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
@@ -318,7 +320,8 @@ fn renew(
         .ok_or_else(|| Failure::Usage(format!("{number} is not in {}", path.display())))?;
     let on = match on_date {
         Some(date) => date,
-        None => today(config, None)?,
+        // What the carrier's own records will say: today in its zone (DESIGN.md §2).
+        None => core_now(config, None)?.today_in(&carrier_zone(entry, &config.settings).tz),
     };
     let topup = match topup {
         None => None,
@@ -383,20 +386,32 @@ fn renew(
         .map_err(|error| Failure::Runtime(format!("cannot write {}: {error}", file.display())))?;
 
     let renewed_config = &renewed.config;
-    let today = today(renewed_config, None)?.max(on);
     if let Some(entry) = renewed_config
         .numbers
         .iter()
         .find(|entry| entry.number == number)
     {
-        let report = evaluate_number(renewed_config, entry, today);
-        let language = renewed_config.settings.language;
+        let settings = &renewed_config.settings;
+        let now = core_now(renewed_config, None)?;
+        // A date recorded ahead of the clock is judged from that date.
+        let now = if on > now.today_in(&carrier_zone(entry, settings).tz) {
+            Now::on_day(on)
+        } else {
+            now
+        };
+        let report = evaluate_number(renewed_config, entry, now);
+        let language = settings.language;
         match report.most_urgent() {
             Some(deadline) => println!(
                 "{number}: recorded in {}; next: {} by {} ({})",
                 file.display(),
                 render::words::action(language, &deadline.obligation),
-                render::words::date_with_weekday(language, deadline.local_act_by),
+                render::words::deadline(
+                    language,
+                    deadline,
+                    Edge::ActBy,
+                    Zones::of(entry, settings)
+                ),
                 render::words::days_left(language, deadline.days_left),
             ),
             None => println!("{number}: recorded in {}", file.display()),

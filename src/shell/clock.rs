@@ -5,6 +5,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 
 use crate::config::model::Zone;
+use crate::engine::status::Now;
 
 /// The system's zone (from `TZ` or `/etc/localtime`), else UTC.
 pub fn system_zone() -> Zone {
@@ -26,6 +27,24 @@ pub fn now_in(zone: &TimeZone, at: Option<&str>) -> Result<Zoned, String> {
         Some(text) => parse_at(text, zone),
         None => Ok(Timestamp::now().to_zoned(zone.clone())),
     }
+}
+
+/// "Now" for the core, with the instant it stands for (written in `zone`, the user's):
+/// `--at` with a date alone is that date in every calendar (DESIGN.md §2), and stands for
+/// the start of that day in `zone`.
+pub fn now_for_core(zone: &TimeZone, at: Option<&str>) -> Result<(Zoned, Now), String> {
+    let now = now_in(zone, at)?;
+    // jiff reads a date out of a datetime too: a date alone has no time part at all.
+    let date_alone = at.is_some_and(|text| {
+        let text = text.trim();
+        !text.contains(['T', 't', ' ']) && text.parse::<Date>().is_ok()
+    });
+    let core = if date_alone {
+        Now::on_day(now.date())
+    } else {
+        Now::at(&now)
+    };
+    Ok((now, core))
 }
 
 /// Accepts `2026-11-23` (start of that day), `2026-11-23T09:00` (a civil time in `zone`) or
@@ -79,6 +98,14 @@ mod tests {
             );
         }
         assert!(parse_at("tomorrow", &zone).is_err());
+        let day = jiff::civil::date(2026, 11, 23);
+        let (_, core) = now_for_core(&zone, Some("2026-11-23")).unwrap();
+        assert_eq!((core, core.instant()), (Now::on_day(day), None));
+        let (_, core) = now_for_core(&zone, Some("2026-11-23T23:30")).unwrap();
+        assert_eq!(
+            core.today_in(&TimeZone::get("Asia/Shanghai").unwrap()),
+            day.tomorrow().unwrap()
+        );
         assert!(parse_at("2026-02-30", &zone).is_err());
     }
 }

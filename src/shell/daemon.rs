@@ -11,11 +11,12 @@ use jiff::{Timestamp, Zoned};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::config::Loaded;
-use crate::config::model::Config;
+use crate::config::model::{Config, Language};
 use crate::engine::plan::{Alert, Channel, Delivery, Threshold, plan};
 use crate::engine::schedule::{Wake, missed_check, next_check, on_wake, sleep_for};
-use crate::engine::status::{State, most_urgent};
+use crate::engine::status::{Now, State, most_urgent};
 use crate::render;
+use crate::render::words::{Edge, Zones};
 
 use super::cli::{Failure, load_config, warn_about_permissions};
 use super::clock;
@@ -74,14 +75,15 @@ fn mailer_for(config: &Config) -> Option<Result<Mailer, String>> {
 pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let now = clock::now_in(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
+    let (now, core_now) =
+        clock::now_for_core(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
     let mut store = open_store(config)?;
     let mailer = mailer_for(config);
     let outcome = runtime()?.block_on(deliver(
         config,
         &mut store,
         mailer.as_ref(),
-        &now,
+        (&now, core_now),
         Pass::Check,
     ))?;
     store.last_check = Some(now.timestamp());
@@ -108,17 +110,18 @@ fn save(store: &mut Store, now: &Zoned) -> Result<(), Failure> {
         .map_err(|error| Failure::Runtime(error.to_string()))
 }
 
-/// Delivers everything the plan says is due. Each channel's reminders are recorded as done
-/// only after the channel accepted them, and the state is saved at once, so a crash at any
-/// instant loses nothing (at worst one message is sent again).
+/// Delivers everything the plan says is due at `core_now` (`now` is the instant it stands
+/// for). Each channel's reminders are recorded as done only after the channel accepted them,
+/// and the state is saved at once, so a crash at any instant loses nothing (at worst one
+/// message is sent again).
 async fn deliver(
     config: &Config,
     store: &mut Store,
     mailer: Option<&Result<Mailer, String>>,
-    now: &Zoned,
+    (now, core_now): (&Zoned, Now),
     pass: Pass,
 ) -> Result<Outcome, Failure> {
-    let plan = plan(config, &store.done, now);
+    let plan = plan(config, &store.done, core_now);
     let due_channels: HashSet<String> = plan
         .deliveries
         .iter()
@@ -138,7 +141,7 @@ async fn deliver(
         }
         let result = match &delivery.channel {
             Channel::Log => {
-                log_alerts(&delivery);
+                log_alerts(config, &delivery);
                 outcome.logged += delivery.alerts.len();
                 Ok(())
             }
@@ -212,18 +215,18 @@ async fn send_digest(
             });
         }
     };
-    let message = render::digest::message(config.settings.language, &delivery.alerts, today);
+    let message = render::digest::message(&config.settings, &delivery.alerts, today);
     mailer.send(address, &message.subject, message.body).await
 }
 
 /// Every alert as one structured event: warn when due, error in grace or lost.
-fn log_alerts(delivery: &Delivery<'_>) {
+fn log_alerts(config: &Config, delivery: &Delivery<'_>) {
     for alert in &delivery.alerts {
-        log_alert(alert);
+        log_alert(config, alert);
     }
 }
 
-fn log_alert(alert: &Alert<'_>) {
+fn log_alert(config: &Config, alert: &Alert<'_>) {
     let number = alert.number;
     let deadline = &alert.deadline;
     let obligation = &deadline.obligation;
@@ -240,13 +243,17 @@ fn log_alert(alert: &Alert<'_>) {
     let lost_on = obligation.lost_on.to_string();
     let why = render::words::why(crate::config::model::Language::English, &obligation.why);
     let days_left = deadline.days_left;
-    let todo = render::words::action(crate::config::model::Language::English, obligation);
-    let local_act_by = deadline.local_act_by;
+    let english = crate::config::model::Language::English;
+    let todo = render::words::action(english, obligation);
+    // Log lines are English whatever `language` says: operators read them.
+    let zones = Zones::of(number, &config.settings);
+    let act_by_text = render::words::deadline(english, deadline, Edge::ActBy, zones);
+    let lost_on_text = render::words::deadline(english, deadline, Edge::LostOn, zones);
     let number = number.number.as_str();
     match alert.threshold {
         Threshold::Lead(lead) => tracing::warn!(
             number, carrier, act_by, days_left, action, lost_on, label, why, lead = %lead,
-            "{number}: {todo} by {local_act_by} ({days_left} days left)"
+            "{number}: {todo} by {act_by_text} ({days_left} days left)"
         ),
         Threshold::Grace(_) => tracing::error!(
             number,
@@ -257,7 +264,7 @@ fn log_alert(alert: &Alert<'_>) {
             lost_on,
             label,
             why,
-            "{number}: past its act-by date {local_act_by}, in grace: {todo} now; lost on {lost_on}"
+            "{number}: past its act-by date {act_by_text}, in grace: {todo} now; lost on {lost_on_text}"
         ),
         Threshold::Lost => tracing::error!(
             number,
@@ -268,7 +275,7 @@ fn log_alert(alert: &Alert<'_>) {
             lost_on,
             label,
             why,
-            "{number}: lost on {lost_on} (final notice)"
+            "{number}: lost on {lost_on_text} (final notice)"
         ),
     }
 }
@@ -277,7 +284,8 @@ fn log_alert(alert: &Alert<'_>) {
 pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let now = clock::now_in(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
+    let (now, core_now) =
+        clock::now_for_core(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
     tracing::warn!(test = true, "numkeep test alert: the log channel works");
     println!("log: ok (a warning was written to the log)");
     let Some(email) = &config.email else {
@@ -299,7 +307,7 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
             }
         }
     }
-    let body = test_message_body(config, &now);
+    let body = test_message_body(config, &now, core_now);
     let runtime = runtime()?;
     let mut failures = 0;
     for address in recipients {
@@ -328,7 +336,7 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     }
 }
 
-fn test_message_body(config: &Config, now: &Zoned) -> String {
+fn test_message_body(config: &Config, now: &Zoned, core_now: Now) -> String {
     let mut body = format!(
         "This is a test message from numkeep, sent {}.\nIf you can read it, reminders will reach you here.\n\nnumkeep watches {} number(s); checks run at \"{}\" ({}).\n",
         now.strftime("%Y-%m-%d %H:%M %Z"),
@@ -336,15 +344,18 @@ fn test_message_body(config: &Config, now: &Zoned) -> String {
         config.settings.check_at.text,
         config.settings.timezone.name,
     );
-    if let Some(report) = most_urgent(config, now.date())
+    if let Some(report) = most_urgent(config, core_now)
         && let Some(deadline) = report.most_urgent()
     {
+        // The rest of this message is English; one language per message.
+        let language = Language::English;
+        let zones = Zones::of(report.entry, &config.settings);
         body.push_str(&format!(
-            "The most urgent is {}: {} by {} ({} days left).\n",
+            "The most urgent is {}: {} by {} ({}).\n",
             report.entry.number,
-            render::words::action(config.settings.language, &deadline.obligation),
-            render::words::date_with_weekday(config.settings.language, deadline.local_act_by),
-            deadline.days_left
+            render::words::action(language, &deadline.obligation),
+            render::words::deadline(language, deadline, Edge::ActBy, zones),
+            render::words::days_left(language, deadline.days_left),
         ));
     }
     body
@@ -357,14 +368,15 @@ fn status_line(config: &Config, now: &Zoned, next_tick: Option<&Zoned>) -> Strin
         |tick| tick.strftime("%Y-%m-%d %H:%M %Z").to_string(),
     );
     // Retired numbers come last: if the most urgent is retired, all are.
-    let urgent = most_urgent(config, now.date())
+    let urgent = most_urgent(config, Now::at(now))
         .filter(|report| report.state != State::Retired)
         .and_then(|report| {
             report.most_urgent().map(|deadline| {
+                let zones = Zones::of(report.entry, &config.settings);
                 format!(
                     "; most urgent {} act by {} ({} days, {})",
                     report.entry.number,
-                    deadline.local_act_by,
+                    render::words::deadline(Language::English, deadline, Edge::ActBy, zones),
                     deadline.days_left,
                     report.state.key()
                 )
@@ -394,7 +406,15 @@ impl Daemon {
     async fn check(&mut self, pass: Pass) {
         let now = self.now();
         let config = &self.loaded.config;
-        match deliver(config, &mut self.store, self.mailer.as_ref(), &now, pass).await {
+        match deliver(
+            config,
+            &mut self.store,
+            self.mailer.as_ref(),
+            (&now, Now::at(&now)),
+            pass,
+        )
+        .await
+        {
             Ok(outcome) => {
                 if pass == Pass::Check {
                     tracing::info!(
