@@ -8,6 +8,7 @@ pub mod period;
 pub mod phone;
 mod plain;
 pub mod read;
+pub mod zoneinfo;
 
 use std::io;
 use std::ops::Range;

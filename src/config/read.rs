@@ -493,7 +493,7 @@ impl ZoneCache {
         let tz = self
             .zones
             .entry(name.to_owned())
-            .or_insert_with(|| TimeZone::get(name).ok())
+            .or_insert_with(|| super::zoneinfo::named(name))
             .clone()?;
         Some(Zone {
             name: name.to_owned(),

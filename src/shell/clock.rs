@@ -9,12 +9,12 @@ use crate::engine::status::Now;
 
 /// The system's zone (from `TZ` or `/etc/localtime`), else UTC.
 pub fn system_zone() -> Zone {
-    match TimeZone::try_system() {
-        Ok(tz) => Zone {
+    match crate::config::zoneinfo::system() {
+        Some(tz) => Zone {
             name: tz.iana_name().unwrap_or("system").to_owned(),
             tz,
         },
-        Err(_) => Zone {
+        None => Zone {
             name: "UTC".to_owned(),
             tz: TimeZone::UTC,
         },
