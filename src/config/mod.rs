@@ -294,6 +294,19 @@ fn loaded(
     mut diagnostics: Diagnostics,
     files: &[&SourceFile],
 ) -> Result<Loaded, Diagnostics> {
+    if let (Some(config), Some(main_file)) = (&config, files.first())
+        && config.numbers.is_empty()
+        && !diagnostics.has_errors()
+    {
+        // Valid, but it would remind nobody of anything: say so rather than stay silent.
+        diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::in_file(
+                &main_file.path,
+                "the config has no numbers (no [[number]] here or in an included file): there is nothing to remind about",
+            )
+        });
+    }
     diagnostics.sort();
     match config {
         Some(config) if !diagnostics.has_errors() => Ok(Loaded {
@@ -332,13 +345,8 @@ fn read_includes(
     let mut seen: HashSet<PathBuf> = HashSet::from([main_file.path.clone()]);
     for (pattern, span) in patterns {
         let full_pattern = base.join(pattern);
-        let mut error = |message: String| {
-            diagnostics.push(Diagnostic::at(
-                Severity::Error,
-                main_file,
-                span.clone(),
-                message,
-            ));
+        let mut report = |severity: Severity, message: String| {
+            diagnostics.push(Diagnostic::at(severity, main_file, span.clone(), message));
         };
         // Hidden files are skipped: editors' and numkeep's own temporary files start with a dot.
         let options = glob::MatchOptions {
@@ -348,16 +356,23 @@ fn read_includes(
         let paths: Vec<PathBuf> = match glob::glob_with(&full_pattern.to_string_lossy(), options) {
             Ok(paths) => paths.filter_map(Result::ok).collect(),
             Err(glob_error) => {
-                error(format!("invalid include pattern {pattern:?}: {glob_error}"));
+                let message = format!("invalid include pattern {pattern:?}: {glob_error}");
+                report(Severity::Error, message);
                 continue;
             }
         };
         let is_literal = !pattern.contains(['*', '?', '[']);
         if paths.is_empty() && is_literal {
-            error(format!(
-                "included file {} does not exist",
+            let message = format!("included file {} does not exist", full_pattern.display());
+            report(Severity::Error, message);
+        } else if paths.is_empty() {
+            // An empty conf.d may be on purpose, but a typo in the pattern would silently
+            // drop every number it was meant to bring in.
+            let message = format!(
+                "include pattern {pattern:?} matches no file (looked for {})",
                 full_pattern.display()
-            ));
+            );
+            report(Severity::Warning, message);
         }
         for path in paths {
             if !seen.insert(path.clone()) {
@@ -365,7 +380,10 @@ fn read_includes(
             }
             match read_file(&path) {
                 Ok(text) => files.push(SourceFile::new(path, text)),
-                Err(read_error) => error(format!("cannot read {}: {read_error}", path.display())),
+                Err(read_error) => report(
+                    Severity::Error,
+                    format!("cannot read {}: {read_error}", path.display()),
+                ),
             }
         }
     }
