@@ -5,7 +5,7 @@
 use std::hash::BuildHasher as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use lettre::message::header::{self, ContentType};
 use lettre::message::{Mailbox, Message};
@@ -207,8 +207,8 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
 }
 
 /// A fresh `Message-ID` on the sender's domain (RFC 5322 section 3.6.4):
-/// `<time.random@domain>`. lettre's own uses this machine's host name, which is often not a
-/// public name and ties the id to no domain the sender answers for.
+/// `<random.numkeep@domain>`. lettre's own uses this machine's host name, which is often
+/// not a public name and ties the id to no domain the sender answers for.
 fn new_message_id(domain: &str) -> Option<String> {
     static SENT: AtomicU64 = AtomicU64::new(0);
     // A non-ASCII (internationalised) domain cannot stand in a header as is: lettre's
@@ -216,19 +216,17 @@ fn new_message_id(domain: &str) -> Option<String> {
     if !domain.is_ascii() {
         return None;
     }
-    let nanos = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos());
+    // std's RandomState is keyed from the system's randomness: 128 unpredictable bits with
+    // no random-number crate and no clock. The counter and the process id keep one
+    // machine's ids apart even if the keys were not random.
     let count = SENT.fetch_add(1, Ordering::Relaxed);
-    // std's RandomState is keyed from the system's randomness: 64 unpredictable bits with no
-    // random-number crate. The time and the counter keep one process's ids apart anyway.
-    let random =
-        std::collections::hash_map::RandomState::new().hash_one((nanos, count, std::process::id()));
-    Some(message_id_on(domain, nanos, random))
+    let keys = std::collections::hash_map::RandomState::new();
+    let random = [0u8, 1].map(|half| keys.hash_one((half, count, std::process::id())));
+    Some(message_id_on(domain, random))
 }
 
-fn message_id_on(domain: &str, nanos: u128, random: u64) -> String {
-    format!("<{nanos:x}.{random:016x}.numkeep@{domain}>")
+fn message_id_on(domain: &str, [high, low]: [u64; 2]) -> String {
+    format!("<{high:016x}{low:016x}.numkeep@{domain}>")
 }
 
 /// An error and its sources as one line, each text once: lettre's errors already print
@@ -506,8 +504,8 @@ mod tests {
     #[test]
     fn message_ids_are_on_the_senders_domain_and_unique() {
         assert_eq!(
-            message_id_on("example.org", 0x1f, 0xab),
-            "<1f.00000000000000ab.numkeep@example.org>"
+            message_id_on("example.org", [0x1f, 0xab]),
+            "<000000000000001f00000000000000ab.numkeep@example.org>"
         );
         let first = new_message_id("example.org").unwrap_or_default();
         let second = new_message_id("example.org").unwrap_or_default();
