@@ -7,7 +7,10 @@
   numbers-N.rem   the equivalent Remind file: one REM per number on its act-by date
                   (last_topup + 89 days) with a 30-day warning (+30).
 
-Usage: generate.py N [N ...] [--dir DIR] [--check-at CRON] [--suffix S]
+  included-N/     with --included: config.toml including conf.d/*.toml, and N files there
+                  of one [[number]] each (loading many included files must stay linear).
+
+Usage: generate.py N [N ...] [--dir DIR] [--check-at CRON] [--suffix S] [--included]
   --check-at adds settings.check_at (the daemon bench uses a far-away tick) and
   --suffix names the files numbers-N<S>.toml (so the daemon config does not clobber the
   status one). Output is deterministic: the same N always gives the same files.
@@ -72,6 +75,20 @@ def write_rem(path: str, n: int) -> None:
         out.write("".join(chunk))
 
 
+def write_included(directory: str, n: int) -> None:
+    included = os.path.join(directory, "conf.d")
+    os.makedirs(included, exist_ok=True)
+    with open(os.path.join(directory, "config.toml"), "w") as out:
+        out.write('include = ["conf.d/*.toml"]\n\n[settings]\ntimezone = "UTC"\n')
+        out.write('\n[carriers.prepaid]\ntopup_valid_for = "90d"\ngrace = "30d"\n')
+    for i in range(n):
+        with open(os.path.join(included, f"n{i:07d}.toml"), "w") as out:
+            out.write(
+                f'[[number]]\nnumber = "{number(i)}"\ncarrier = "prepaid"\n'
+                f"last_topup = {last_topup(i).isoformat()}\n"
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="+", type=int)
@@ -79,9 +96,13 @@ def main() -> int:
     parser.add_argument("--check-at", default=None)
     parser.add_argument("--suffix", default="")
     parser.add_argument("--no-rem", action="store_true", help="skip the Remind file")
+    parser.add_argument("--included", action="store_true", help="one included file per number")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     for n in args.sizes:
+        if args.included:
+            write_included(os.path.join(args.dir, f"included-{n}"), n)
+            continue
         base = os.path.join(args.dir, f"numbers-{n}{args.suffix}")
         write_toml(base + ".toml", n, args.check_at)
         if not args.no_rem:

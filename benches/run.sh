@@ -5,6 +5,7 @@
 #   benches/run.sh --with-1m       also 1M (a ~100 MB TOML; a few minutes)
 #   benches/run.sh --sizes "100000" --runs 20   just the key comparison, more runs
 #   benches/run.sh --no-daemon     skip the `numkeep run` measurements
+#   benches/run.sh --no-includes   skip `check` on 1k and 10k included files
 #   benches/run.sh --out FILE --raw DIR   write the report / raw exports elsewhere
 #
 # Size 0 (an empty config) shows the fixed start-up cost. Writes benches/results.md (and raw
@@ -22,6 +23,7 @@ RUNS=10
 WARMUP=2
 BIG_RUNS=3      # runs for 1M (each run takes seconds)
 DAEMON=1
+INCLUDES=1
 BUILD=1
 
 while [ $# -gt 0 ]; do
@@ -30,10 +32,11 @@ while [ $# -gt 0 ]; do
         --sizes) SIZES="$2"; shift ;;
         --runs) RUNS="$2"; shift ;;
         --no-daemon) DAEMON=0 ;;
+        --no-includes) INCLUDES=0 ;;
         --no-build) BUILD=0 ;;
         --out) OUT="$2"; shift ;;
         --raw) RAW="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
     shift
@@ -113,6 +116,22 @@ for n in $SIZES; do
         "$out_status" "$out_remind" "$(stat -c %s "$toml")" >> "$ROWS"
 done
 
+# --- many included files: loading must stay linear (10x the files, about 10x the time) -------
+if [ "$INCLUDES" = 1 ]; then
+    for n in 1000 10000; do
+        dir="$BENCH_DIR/included-$n"
+        if [ ! -f "$dir/config.toml" ] || [ "$BENCHES/generate.py" -nt "$dir/config.toml" ]; then
+            rm -rf "$dir"
+            python3 "$BENCHES/generate.py" "$n" --dir "$BENCH_DIR" --included
+        fi
+        "$NUMKEEP" --config "$dir/config.toml" check >/dev/null
+        echo "== check, $n included files" >&2
+        hyperfine -N --style basic --warmup 1 --runs 5 --output=null \
+            --export-json "$RAW/included-$n.json" \
+            -n "numkeep check" "$NUMKEEP --config $dir/config.toml check" >&2
+    done
+fi
+
 # --- daemon --------------------------------------------------------------------------------
 if [ "$DAEMON" = 1 ]; then
     for n in 1000 100000; do
@@ -128,9 +147,9 @@ if [ "$DAEMON" = 1 ]; then
 fi
 
 # --- report --------------------------------------------------------------------------------
-python3 - "$RAW" "$ROWS" "$DAEMON" "$REV" "$DIRTY" "$OUT" "$LOAD_START" <<'PY'
+python3 - "$RAW" "$ROWS" "$DAEMON" "$REV" "$DIRTY" "$OUT" "$LOAD_START" "$INCLUDES" <<'PY'
 import datetime, json, os, platform, subprocess, sys
-raw, rows_path, daemon, rev, dirty, out_path, load_start = sys.argv[1:]
+raw, rows_path, daemon, rev, dirty, out_path, load_start, includes = sys.argv[1:]
 out = []
 load = open("/proc/loadavg").read().split()[:3]
 remind_version = subprocess.run(["dpkg-query", "-W", "-f=${Version}", "remind"],
@@ -159,6 +178,16 @@ out.append("\nRatios are of hyperfine means; 'ratios of min times' (status/remin
            "sensitive to other load on the machine.\n")
 out.append("Targets (issue): status/remind ≤ 1.0 and check/remind ≤ 1.0 at 100k; peak RSS ≤ 64 MiB.")
 out.append(f"Medians and min/max per command are in {raw}/hyperfine-N.{{md,json}}.\n")
+included = {n: f"{raw}/included-{n}.json" for n in (1000, 10000)}
+if includes == "1" and all(os.path.exists(p) for p in included.values()):
+    times = {n: json.load(open(p))["results"][0] for n, p in included.items()}
+    out.append("## `check` on many included files (one number each)\n")
+    out.append("| files | check ms (mean ± sd) | min ms |")
+    out.append("|---:|---:|---:|")
+    for n, t in times.items():
+        out.append(f"| {n:,} | {t['mean']*1000:.1f} ± {t['stddev']*1000:.1f} | {t['min']*1000:.1f} |")
+    out.append(f"\n10k/1k ratio of min times: {times[10000]['min']/times[1000]['min']:.1f} "
+               "(linear: about 10; the quadratic duplicate check made it about 90).\n")
 if daemon == "1":
     out.append("## `numkeep run` (daemon)\n")
     out.append("| numbers | READY=1 ms (median / max of 6 starts) | catch-up check done ms | idle VmRSS MiB | VmHWM MiB | threads | ctxt switches in idle window | exit on SIGTERM |")

@@ -548,6 +548,43 @@ fn a_valid_include_is_counted() {
 }
 
 #[test]
+fn an_include_pattern_that_matches_nothing_is_a_warning() {
+    let outcome = check(&format!(
+        "include = [\"conf.d/*.toml\", \"more/[ab].toml\"]\n{VALID_NUMBER}"
+    ))
+    .success();
+    assert_eq!(
+        outcome.stderr,
+        "config.toml:1:12: warning: include pattern \"conf.d/*.toml\" matches no file (looked for conf.d/*.toml)\n\
+         config.toml:1:29: warning: include pattern \"more/[ab].toml\" matches no file (looked for more/[ab].toml)\n"
+    );
+    assert_eq!(
+        outcome.stdout,
+        "config.toml: ok (1 numbers, 0 carriers, 1 files)\n"
+    );
+}
+
+#[test]
+fn a_config_without_numbers_is_a_warning() {
+    let no_numbers = "warning: the config has no numbers (no [[number]] here or in an included file): there is nothing to remind about\n";
+    for config in [
+        "",
+        "[settings]\ntimezone = \"UTC\"\n[carriers.a]\ntopup_valid_for = \"90d\"\n",
+    ] {
+        let outcome = check(config).success();
+        assert_eq!(outcome.stderr, format!("config.toml:1:1: {no_numbers}"));
+    }
+    // Numbers in an included file count; an included file with none is no warning.
+    let scratch = Scratch::with_config("include = [\"conf.d/*.toml\"]\n");
+    scratch.write("conf.d/empty.toml", "");
+    scratch.write("conf.d/numbers.toml", VALID_NUMBER);
+    assert_eq!(check_in(&scratch).success().stderr, "");
+    // A config whose only number is invalid is refused, without the warning.
+    let outcome = check("[[number]]\nnumber = \"12\"\n").expect_code(2);
+    assert!(!outcome.stderr.contains("no numbers"), "{}", outcome.stderr);
+}
+
+#[test]
 fn missing_literal_include() {
     let outcome = check(&format!("include = [\"numbers.toml\"]\n{VALID_NUMBER}")).expect_code(2);
     let (first_line, rest) = outcome.stderr.split_once('\n').unwrap();

@@ -7,6 +7,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod fuzz;
+mod messages;
 mod reference;
 mod renew;
 mod security;

@@ -319,10 +319,8 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
             ),
             Err(error) => {
                 failures += 1;
-                println!(
-                    "email to {address} via {}: failed: {}",
-                    mailer.description, error.message
-                );
+                // The message names the server or sendmail already.
+                println!("email to {address}: failed: {}", error.message);
                 if let Some(hint) = error.hint {
                     println!("  hint: {hint}");
                 }

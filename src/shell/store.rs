@@ -3,9 +3,10 @@
 //! atomically on every change; a lock file keeps a second numkeep out.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write as _};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt, fchown};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -82,27 +83,59 @@ struct SavedState<'a> {
 pub struct Store {
     path: PathBuf,
     _lock: File,
+    /// The uid and gid to give new files, when they must not stay root's.
+    owner: Option<(u32, u32)>,
     pub done: HashSet<String>,
     pub pending: BTreeMap<String, Pending>,
     pub last_check: Option<Timestamp>,
 }
 
-/// `settings.state_dir`, else `$STATE_DIRECTORY` (systemd), else `$XDG_STATE_HOME/numkeep`,
-/// else `~/.local/state/numkeep`.
+/// The service's state directory (`StateDirectory=numkeep` in the unit).
+pub const SERVICE_STATE_DIR: &str = "/var/lib/numkeep";
+
+/// `settings.state_dir`, else [`default_state_directory`] for this process's user and
+/// environment.
 pub fn state_directory(configured: Option<&Path>) -> Option<PathBuf> {
     if let Some(dir) = configured {
         return Some(dir.to_path_buf());
     }
-    let from_env = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    default_state_directory(effective_user(), |name| std::env::var_os(name))
+}
+
+/// The state directory when the config names none (DESIGN.md section 3): `$STATE_DIRECTORY`
+/// (systemd), else for root (`euid` 0) the service's, so that `sudo numkeep run --once`
+/// shares the service's state and lock instead of sending every reminder again; else
+/// `$XDG_STATE_HOME/numkeep`, else `~/.local/state/numkeep`. The user and the environment
+/// are arguments so that every case is tested whoever runs the tests.
+pub fn default_state_directory(
+    euid: u32,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Option<PathBuf> {
+    let from_env = |name: &str| env(name).filter(|value| !value.is_empty());
     if let Some(dirs) = from_env("STATE_DIRECTORY") {
         // systemd may list several directories separated by colons; ours is the first.
         let first = dirs.to_string_lossy().split(':').next().map(PathBuf::from);
         return first;
     }
+    if euid == 0 {
+        return Some(PathBuf::from(SERVICE_STATE_DIR));
+    }
     if let Some(xdg) = from_env("XDG_STATE_HOME") {
         return Some(PathBuf::from(xdg).join("numkeep"));
     }
     from_env("HOME").map(|home| PathBuf::from(home).join(".local/state/numkeep"))
+}
+
+fn effective_user() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// Who should own the files this process creates in a directory owned by `directory_owner`
+/// (uid, gid): root gives them to the directory's owner, so that the service (often a
+/// systemd dynamic user) can still replace the state and take the lock after
+/// `sudo numkeep run --once`; anyone else cannot, and need not.
+fn owner_of_new_files(euid: u32, directory_owner: (u32, u32)) -> Option<(u32, u32)> {
+    (euid == 0 && directory_owner != (0, 0)).then_some(directory_owner)
 }
 
 impl Store {
@@ -118,6 +151,8 @@ impl Store {
             .mode(0o700)
             .create(dir)
             .map_err(io_error(dir))?;
+        let directory = fs::metadata(dir).map_err(io_error(dir))?;
+        let owner = owner_of_new_files(effective_user(), (directory.uid(), directory.gid()));
         let lock_path = dir.join(LOCK_FILE);
         let lock = OpenOptions::new()
             .create(true)
@@ -126,6 +161,9 @@ impl Store {
             .mode(0o600)
             .open(&lock_path)
             .map_err(io_error(&lock_path))?;
+        if let Some((uid, gid)) = owner {
+            fchown(&lock, Some(uid), Some(gid)).map_err(io_error(&lock_path))?;
+        }
         match lock.try_lock() {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => return Err(StoreError::Locked(dir.to_path_buf())),
@@ -154,6 +192,7 @@ impl Store {
         Ok(Store {
             path,
             _lock: lock,
+            owner,
             done: file.done.into_iter().collect(),
             pending: file.pending,
             last_check: file.last_check,
@@ -178,7 +217,11 @@ impl Store {
             done,
             pending: &self.pending,
         };
+        let owner = self.owner;
         write_atomically_with(&self.path, |temporary| {
+            if let Some((uid, gid)) = owner {
+                fchown(&*temporary, Some(uid), Some(gid))?;
+            }
             let mut out = io::BufWriter::new(temporary);
             serde_json::to_writer_pretty(&mut out, &file).map_err(io::Error::other)?;
             out.flush()
@@ -314,6 +357,82 @@ mod tests {
             fs::read_to_string(dir.path().join(STATE_FILE)).unwrap(),
             text
         );
+    }
+
+    fn environment(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let pairs: Vec<(String, OsString)> = pairs
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), OsString::from(value)))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.clone())
+        }
+    }
+
+    #[test]
+    fn the_default_state_directory_follows_the_design() {
+        let everything = [
+            ("STATE_DIRECTORY", "/var/lib/numkeep-a:/var/lib/other"),
+            ("XDG_STATE_HOME", "/home/u/.state"),
+            ("HOME", "/home/u"),
+        ];
+        // (user, environment) → directory.
+        type Case<'a> = (u32, &'a [(&'a str, &'a str)], Option<&'a str>);
+        let cases: [Case<'_>; 8] = [
+            (0, &everything, Some("/var/lib/numkeep-a")),
+            (1000, &everything, Some("/var/lib/numkeep-a")),
+            (0, &everything[1..], Some("/var/lib/numkeep")),
+            (0, &[], Some("/var/lib/numkeep")),
+            (1000, &everything[1..], Some("/home/u/.state/numkeep")),
+            (1000, &everything[2..], Some("/home/u/.local/state/numkeep")),
+            (
+                1000,
+                &[("XDG_STATE_HOME", ""), ("HOME", "/home/u")],
+                Some("/home/u/.local/state/numkeep"),
+            ),
+            (1000, &[], None),
+        ];
+        for (euid, pairs, expected) in cases {
+            assert_eq!(
+                default_state_directory(euid, environment(pairs)),
+                expected.map(PathBuf::from),
+                "{euid} {pairs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_root_hands_new_files_to_the_directorys_owner() {
+        assert_eq!(owner_of_new_files(0, (61234, 61234)), Some((61234, 61234)));
+        assert_eq!(owner_of_new_files(0, (0, 0)), None);
+        assert_eq!(owner_of_new_files(1000, (61234, 61234)), None);
+        assert_eq!(owner_of_new_files(1000, (1000, 1000)), None);
+    }
+
+    /// Root (as the tests run here) writing into a directory another user owns, as
+    /// `sudo numkeep run --once` does in the service's: the files stay that user's.
+    #[test]
+    fn files_root_creates_keep_the_directorys_owner() {
+        if effective_user() != 0 {
+            eprintln!("skipped: only root can create files for another user");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::chown(dir.path(), Some(61234), Some(61235)).unwrap();
+        {
+            let mut store = Store::open(dir.path()).unwrap();
+            store
+                .done
+                .insert("log|+96551234567|fee|2026-11-30|lead:7d".into());
+            store.save(date(2026, 11, 23)).unwrap();
+        }
+        for name in [STATE_FILE, LOCK_FILE] {
+            let metadata = fs::metadata(dir.path().join(name)).unwrap();
+            assert_eq!((metadata.uid(), metadata.gid()), (61234, 61235), "{name}");
+        }
     }
 
     #[test]

@@ -31,6 +31,10 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 pub const CA_PEM: &[u8] = include_bytes!("../fixtures/tls/ca.pem");
 const SERVER_PEM: &[u8] = include_bytes!("../fixtures/tls/server.pem");
 const SERVER_KEY: &[u8] = include_bytes!("../fixtures/tls/server.key");
+/// A self-signed CA certificate (`CA:TRUE`) for localhost and its key: what a server set up
+/// with a plain `openssl req -x509` presents. Clients that trust it still refuse it.
+pub const CA_AS_SERVER_PEM: &[u8] = include_bytes!("../fixtures/tls/ca-as-server.pem");
+const CA_AS_SERVER_KEY: &[u8] = include_bytes!("../fixtures/tls/ca-as-server.key");
 /// Longest command or data line; a longer one ends the session (garbage must not eat memory).
 const MAX_LINE: u64 = 64 * 1024;
 const MAX_MESSAGE: usize = 10 * 1024 * 1024;
@@ -40,6 +44,14 @@ pub fn ca_path() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/tls/ca.pem"
+    ))
+}
+
+/// Path of [`CA_AS_SERVER_PEM`] on disk, for a client that should trust it.
+pub fn ca_as_server_path() -> PathBuf {
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/tls/ca-as-server.pem"
     ))
 }
 
@@ -139,21 +151,31 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl SmtpServer {
     /// Starts a server that accepts mail without authentication.
     pub fn start(mode: Mode) -> Self {
-        Self::spawn(mode, None)
+        Self::spawn(mode, None, (SERVER_PEM, SERVER_KEY))
     }
 
     /// Starts a server that advertises AUTH PLAIN/LOGIN and requires this user before MAIL.
     pub fn with_auth(mode: Mode, user: &str, password: &str) -> Self {
-        Self::spawn(mode, Some((user.to_owned(), password.to_owned())))
+        let credentials = Some((user.to_owned(), password.to_owned()));
+        Self::spawn(mode, credentials, (SERVER_PEM, SERVER_KEY))
     }
 
-    fn spawn(mode: Mode, credentials: Option<(String, String)>) -> Self {
+    /// Starts a server that presents [`CA_AS_SERVER_PEM`], a CA certificate, as its own.
+    pub fn with_ca_as_certificate(mode: Mode) -> Self {
+        Self::spawn(mode, None, (CA_AS_SERVER_PEM, CA_AS_SERVER_KEY))
+    }
+
+    fn spawn(
+        mode: Mode,
+        credentials: Option<(String, String)>,
+        (certificate, private_key): (&[u8], &[u8]),
+    ) -> Self {
         // lettre pulls in ring; name it everywhere so rustls never has to guess a provider.
         let _ = ring::default_provider().install_default();
-        let certs = CertificateDer::pem_slice_iter(SERVER_PEM)
+        let certs = CertificateDer::pem_slice_iter(certificate)
             .collect::<Result<Vec<_>, _>>()
-            .expect("parse server.pem");
-        let key = PrivateKeyDer::from_pem_slice(SERVER_KEY).expect("parse server.key");
+            .expect("parse the server certificate");
+        let key = PrivateKeyDer::from_pem_slice(private_key).expect("parse the server key");
         let config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
             .with_safe_default_protocol_versions()
             .expect("TLS versions")
