@@ -12,3 +12,4 @@ mod reference;
 mod renew;
 mod security;
 mod status;
+mod zones;
