@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of numkeep against Remind, plus the daemon's idle figures.
 #
-#   benches/run.sh                 0, 1k, 10k, 100k numbers
+#   benches/run.sh                 0, 10, 1k, 10k, 100k numbers
 #   benches/run.sh --with-1m       also 1M (a ~100 MB TOML; a few minutes)
 #   benches/run.sh --sizes "100000" --runs 20   just the key comparison, more runs
 #   benches/run.sh --no-daemon     skip the `numkeep run` measurements
@@ -16,7 +16,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BENCHES="$ROOT/benches"
 BENCH_DIR=${BENCH_DIR:-/tmp/numkeep-bench}
-SIZES="0 1000 10000 100000"
+SIZES="0 10 1000 10000 100000"
 OUT="$BENCHES/results.md"
 RAW="$BENCHES/results"
 RUNS=10
