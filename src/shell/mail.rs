@@ -28,6 +28,8 @@ pub struct Mailer {
     transport: MailTransport,
     /// `host:port (mode)` or the sendmail path, for messages.
     pub description: String,
+    /// What to say when the server does not answer in time.
+    timeout_hint: String,
 }
 
 enum MailTransport {
@@ -94,6 +96,10 @@ impl Mailer {
             .from
             .parse()
             .map_err(|error| format!("invalid sender address {:?}: {error}", email.from))?;
+        let timeout_hint = match &email.transport {
+            Transport::Smtp(smtp) => timeout_hint(smtp),
+            Transport::Sendmail(_) => String::new(),
+        };
         let (transport, description) = match &email.transport {
             Transport::Smtp(smtp) => (MailTransport::Smtp(smtp_transport(smtp)?), describe(smtp)),
             Transport::Sendmail(path) => (
@@ -105,6 +111,7 @@ impl Mailer {
             from,
             transport,
             description,
+            timeout_hint,
         })
     }
 
@@ -138,7 +145,7 @@ impl Mailer {
                             self.description,
                             timeout.as_secs()
                         ),
-                        hint: Some("the TLS mode may not match the port: port 465 uses tls = \"tls\", port 587 uses tls = \"starttls\"".into()),
+                        hint: Some(self.timeout_hint.clone()),
                         permanent: false,
                     }),
                 }
@@ -151,6 +158,16 @@ impl Mailer {
                 })
             }
         }
+    }
+}
+
+/// A silent server is blamed on the TLS mode only when the config shows the mismatch that
+/// makes both sides wait (STARTTLS or plain to port 465, which waits for a TLS handshake).
+fn timeout_hint(smtp: &SmtpSettings) -> String {
+    if smtp.port == 465 && smtp.tls != TlsMode::Tls {
+        "port 465 expects TLS from the first byte: set tls = \"tls\"".into()
+    } else {
+        "the server did not answer in time: it may be overloaded or stalled, or a firewall drops the traffic".into()
     }
 }
 
@@ -201,8 +218,11 @@ fn smtp_error(error: &lettre::transport::smtp::Error, description: &str) -> Send
         || all.contains("certificate")
     {
         Some("the server's TLS certificate does not match `host` or is not trusted: use the host name on its certificate".into())
-    } else if error.is_timeout()
-        || all.contains("corrupt message")
+    } else if error.is_timeout() {
+        Some(format!(
+            "no answer from {description} in time: check host and port, and that no firewall drops the traffic"
+        ))
+    } else if all.contains("corrupt message")
         || all.contains("invalid content type")
         || all.contains("received corrupt")
     {
