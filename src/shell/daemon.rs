@@ -635,7 +635,10 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
     let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
     let mut watcher = ConfigWatcher::start();
-    watch_and_compare(daemon, &mut watcher);
+    // A config change waiting for the editor to finish; later changes join it. One may
+    // already have happened between the first load and the watches.
+    let mut reload_at =
+        watch_and_compare(daemon, &mut watcher).then(|| tokio::time::Instant::now() + SETTLE);
     // A wait lasts at most MAX_SLEEP; a step at most a pass of sends, a reload and the saves.
     let liveness: Arc<Liveness> = watchdog::start(
         MAX_SLEEP + Duration::from_secs(60),
@@ -660,8 +663,6 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
         }
     }
 
-    // A config change waiting for the editor to finish; later changes join it.
-    let mut reload_at: Option<tokio::time::Instant> = None;
     loop {
         let now = daemon.now();
         let due_at = daemon.check_due_at(&now);
@@ -690,14 +691,16 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
                 reload_at = None;
                 daemon.reload("SIGHUP");
                 if watch_and_compare(daemon, &mut watcher) {
-                    reload_at = Some(tokio::time::Instant::now());
+                    // Read again once the writer is done, as after an event.
+                    reload_at = Some(tokio::time::Instant::now() + SETTLE);
                 }
             }
             Event::Timer if reload_at.is_some_and(|at| at <= tokio::time::Instant::now()) => {
                 reload_at = None;
                 daemon.reload("the config file changed");
                 if watch_and_compare(daemon, &mut watcher) {
-                    reload_at = Some(tokio::time::Instant::now());
+                    // Read again once the writer is done, as after an event.
+                    reload_at = Some(tokio::time::Instant::now() + SETTLE);
                 }
             }
             Event::Timer => {
