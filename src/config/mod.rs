@@ -30,6 +30,9 @@ pub struct Loaded {
     pub config: Config,
     pub warnings: Vec<Diagnostic>,
     pub files: Vec<PathBuf>,
+    /// The `include` patterns, joined to the main file's directory: the daemon watches
+    /// their directories for files that appear later.
+    pub include_patterns: Vec<PathBuf>,
 }
 
 /// Loads the config at `path` and the files it includes, reading files from disk.
@@ -201,7 +204,9 @@ fn read_in_batches(
         per_batch,
         diagnostics,
     );
-    result.ok_or(included_files)
+    result
+        .map(|result| result.map(|loaded| with_patterns(loaded, main_file, &patterns)))
+        .ok_or(included_files)
 }
 
 /// Reads the tops of all files, then their batches; `None` when a batch breaks the rules.
@@ -255,13 +260,11 @@ fn load_whole(
 ) -> Result<Loaded, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     let main_table = parse(&main_file, &mut diagnostics);
-    let included_files = match &main_table {
-        Some(table) => {
-            let patterns = include_patterns(&main_file, table.get_ref(), &mut diagnostics);
-            read_includes(&main_file, &patterns, &mut read_file, &mut diagnostics)
-        }
+    let patterns = match &main_table {
+        Some(table) => include_patterns(&main_file, table.get_ref(), &mut diagnostics),
         None => Vec::new(),
     };
+    let included_files = read_includes(&main_file, &patterns, &mut read_file, &mut diagnostics);
     let included_tables: Vec<_> = included_files
         .iter()
         .map(|file| parse(file, &mut diagnostics))
@@ -287,7 +290,20 @@ fn load_whole(
     }
     let config = read_config(&documents, context, &mut diagnostics);
     let files: Vec<&SourceFile> = documents.iter().map(|document| document.file).collect();
-    loaded(config, diagnostics, &files)
+    loaded(config, diagnostics, &files).map(|loaded| with_patterns(loaded, &main_file, &patterns))
+}
+
+fn with_patterns(
+    mut loaded: Loaded,
+    main_file: &SourceFile,
+    patterns: &[(String, Range<usize>)],
+) -> Loaded {
+    let base = main_file.path.parent().unwrap_or(Path::new(""));
+    loaded.include_patterns = patterns
+        .iter()
+        .map(|(pattern, _)| base.join(pattern))
+        .collect();
+    loaded
 }
 
 fn loaded(
@@ -314,6 +330,7 @@ fn loaded(
             config,
             warnings: diagnostics.items,
             files: files.iter().map(|file| file.path.clone()).collect(),
+            include_patterns: Vec::new(),
         }),
         _ => Err(diagnostics),
     }

@@ -74,6 +74,27 @@ pub fn sleep_for(
     sleep
 }
 
+/// When the next check is due: the first tick after the last check whose results were
+/// saved, or `now` if none ever was. The daemon recomputes this on every wake-up and every
+/// reload from the wall clock, and never keeps a tick computed earlier: a reload after the
+/// clock jumped past a tick (or a check whose state could not be saved) cannot skip it.
+/// `not_before` holds a check back while its failed save waits for a retry.
+pub fn check_due_at(
+    config: &Config,
+    last_completed: Option<&Zoned>,
+    not_before: Option<&Zoned>,
+    now: &Zoned,
+) -> Option<Zoned> {
+    let tick = match last_completed {
+        Some(last) => next_check(config, last)?,
+        None => now.clone(),
+    };
+    Some(match not_before {
+        Some(not_before) if *not_before > tick => not_before.clone(),
+        _ => tick,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,5 +291,38 @@ mod tests {
         assert_eq!(on_wake(Some(&tick), Some(retry), &later), Wake::Retry);
         assert_eq!(on_wake(Some(&tick), Some(retry), &tick), Wake::Check);
         assert!(parse_schedule("0 9 * * *").is_ok());
+    }
+
+    #[test]
+    fn the_due_check_is_recomputed_from_the_last_completed_check() {
+        let config = config("UTC", "0 9 * * *");
+        let last = zoned("2026-11-22T09:00", "UTC");
+        // Before today's tick: wait for it.
+        let early = zoned("2026-11-23T08:00", "UTC");
+        let due = check_due_at(&config, Some(&last), None, &early).unwrap();
+        assert_eq!(due.to_string(), "2026-11-23T09:00:00+00:00[UTC]");
+        // The clock jumped past it (an event, not a wake-up, is the first to notice): due.
+        let jumped = zoned("2026-11-23T09:30", "UTC");
+        let due = check_due_at(&config, Some(&last), None, &jumped).unwrap();
+        assert_eq!(on_wake(Some(&due), None, &jumped), Wake::Check);
+        // Never checked: due at once.
+        assert_eq!(
+            check_due_at(&config, None, None, &early),
+            Some(early.clone())
+        );
+        // A check whose save failed waits for its retry, then is due again.
+        let retry = zoned("2026-11-23T09:32", "UTC");
+        let due = check_due_at(&config, Some(&last), Some(&retry), &jumped).unwrap();
+        assert_eq!(due, retry);
+        assert_eq!(on_wake(Some(&due), None, &jumped), Wake::Sleep);
+        assert_eq!(on_wake(Some(&due), None, &retry), Wake::Check);
+        // A retry instant before the tick does not bring the tick forward.
+        let due = check_due_at(&config, Some(&last), Some(&early), &early).unwrap();
+        assert_eq!(due.to_string(), "2026-11-23T09:00:00+00:00[UTC]");
+        // The clock stepped back after a check: the same tick does not fire twice.
+        let checked = zoned("2026-11-23T09:00", "UTC");
+        let back = zoned("2026-11-23T08:05", "UTC");
+        let due = check_due_at(&config, Some(&checked), None, &back).unwrap();
+        assert_eq!(due.to_string(), "2026-11-24T09:00:00+00:00[UTC]");
     }
 }

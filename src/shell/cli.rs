@@ -161,12 +161,21 @@ fn config_path(flag: Option<PathBuf>) -> PathBuf {
 /// Loads the config, printing its warnings to stderr. `at` pins the day used to judge
 /// stale rule sources.
 pub fn load_config(path: &Path, at: Option<&str>) -> Result<Loaded, Failure> {
+    load_config_with(path, at, |file| std::fs::read_to_string(file))
+}
+
+/// As [`load_config`], reading each file through `read_file` (the daemon notes what it read).
+pub fn load_config_with(
+    path: &Path,
+    at: Option<&str>,
+    read_file: impl FnMut(&Path) -> std::io::Result<String>,
+) -> Result<Loaded, Failure> {
     let system_zone = clock::system_zone();
     let today = clock::now_in(&system_zone.tz, at)
         .map_err(Failure::Usage)?
         .date();
     let context = ReadContext { system_zone, today };
-    let loaded = config::load(path, &context).map_err(Failure::Config)?;
+    let loaded = config::load_with(path, &context, read_file).map_err(Failure::Config)?;
     print_warnings(&loaded);
     Ok(loaded)
 }

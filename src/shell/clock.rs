@@ -47,6 +47,32 @@ pub fn now_for_core(zone: &TimeZone, at: Option<&str>) -> Result<(Zoned, Now), S
     Ok((now, core))
 }
 
+/// The daemon's wall clock. `NUMKEEP_CLOCK_FILE`, a hook for tests of clock steps, names a
+/// file holding an RFC 3339 instant: the clock then reads that instant and runs on from it
+/// (on the monotonic clock) until the file's text changes, which is a step. An unreadable or
+/// unparsable file falls back to the real clock.
+pub fn daemon_now() -> Timestamp {
+    match std::env::var_os("NUMKEEP_CLOCK_FILE") {
+        Some(path) => injected_now(std::path::Path::new(&path)).unwrap_or_else(Timestamp::now),
+        None => Timestamp::now(),
+    }
+}
+
+fn injected_now(path: &std::path::Path) -> Option<Timestamp> {
+    use std::sync::{Mutex, PoisonError};
+    use std::time::Instant;
+    /// The file's last text, the instant it gave, and when it was first read.
+    static STEP: Mutex<Option<(String, Timestamp, Instant)>> = Mutex::new(None);
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut step = STEP.lock().unwrap_or_else(PoisonError::into_inner);
+    if step.as_ref().is_none_or(|(seen, _, _)| *seen != text) {
+        let instant = text.trim().parse::<Timestamp>().ok()?;
+        *step = Some((text, instant, Instant::now()));
+    }
+    let (_, instant, since) = step.as_ref()?;
+    instant.checked_add(since.elapsed()).ok()
+}
+
 /// Accepts `2026-11-23` (start of that day), `2026-11-23T09:00` (a civil time in `zone`) or
 /// an RFC 3339 instant (`2026-11-23T09:00:00+03:00`, `…Z`).
 pub fn parse_at(text: &str, zone: &TimeZone) -> Result<Zoned, String> {

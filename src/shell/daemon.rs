@@ -2,8 +2,8 @@
 //! email channels, records what was delivered, and (for `run`) sleeps until the next tick.
 
 use std::collections::HashSet;
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -13,16 +13,18 @@ use tokio::signal::unix::{SignalKind, signal};
 use crate::config::Loaded;
 use crate::config::model::{Config, Language};
 use crate::engine::plan::{Alert, Channel, Delivery, Threshold, plan};
-use crate::engine::schedule::{Wake, missed_check, next_check, on_wake, sleep_for};
+use crate::engine::schedule::{Wake, check_due_at, on_wake, sleep_for};
 use crate::engine::status::{Now, State, most_urgent};
 use crate::render;
 use crate::render::words::{Edge, Zones};
 
-use super::cli::{Failure, load_config, warn_about_permissions};
+use super::cli::{Failure, load_config, load_config_with, warn_about_permissions};
 use super::clock;
-use super::mail::{Mailer, SendError};
+use super::mail::{Mailer, SendError, smtp_timeout};
 use super::store::{Pending, Store, state_directory};
 use super::systemd;
+use super::watch::{ConfigWatcher, ReadLog, Snapshot};
+use super::watchdog::{self, Liveness};
 
 /// The longest single sleep: the monotonic clock does not see wall-clock steps or suspend,
 /// so the daemon wakes this often to look at the wall clock again.
@@ -32,6 +34,20 @@ const MAX_SLEEP: Duration = Duration::from_secs(5 * 60);
 /// tests need not wait a minute; the doubling and the cap stay the same.
 const FIRST_RETRY: Duration = Duration::from_secs(60);
 const LONGEST_RETRY: Duration = Duration::from_secs(60 * 60);
+/// How many messages are in flight at once: every recipient of a check is sent to at the same
+/// time (a stalled server costs one timeout, not one per recipient), but not so many at once
+/// that a server limiting connections per client refuses them.
+const SENDS_AT_ONCE: usize = 8;
+/// How long the editor gets to finish a save (several events arrive for one) before the
+/// config is read; later events in the window join the same reload.
+const SETTLE: Duration = Duration::from_millis(200);
+
+/// The longest a pass of deliveries may take: every send is bounded by the SMTP timeout, and
+/// the pass as a whole by twice that (room for a second wave when there are more recipients
+/// than [`SENDS_AT_ONCE`]). What is not accepted by then stays pending for a retry.
+fn delivery_budget() -> Duration {
+    smtp_timeout().saturating_mul(2)
+}
 
 /// What one pass of deliveries did.
 #[derive(Debug, Default)]
@@ -39,6 +55,8 @@ struct Outcome {
     logged: usize,
     emailed: usize,
     failed: Vec<(Channel, SendError)>,
+    /// The last failed save of the state during the pass, if any.
+    save_error: Option<String>,
 }
 
 /// Which channels a pass handles.
@@ -85,8 +103,9 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
         mailer.as_ref(),
         (&now, core_now),
         Pass::Check,
-    ))?;
+    ));
     store.last_check = Some(now.timestamp());
+    // The sends were attempted whatever the disk said; now the state must reach it.
     save(&mut store, &now)?;
     tracing::info!(
         logged = outcome.logged,
@@ -110,67 +129,82 @@ fn save(store: &mut Store, now: &Zoned) -> Result<(), Failure> {
         .map_err(|error| Failure::Runtime(error.to_string()))
 }
 
-/// Delivers everything the plan says is due at `core_now` (`now` is the instant it stands
-/// for). Each channel's reminders are recorded as done only after the channel accepted them,
-/// and the state is saved at once, so a crash at any instant loses nothing (at worst one
-/// message is sent again).
+/// Delivers everything the plan says is due: the log at once, then every email recipient
+/// concurrently, the whole pass bounded by [`delivery_budget`]. Each channel's reminders are
+/// recorded as done only after the channel accepted them, and the state is saved at once, so
+/// a crash at any instant loses nothing (at worst one message is sent again). A failed save
+/// stops nothing: the sends go on (a duplicate later is better than a reminder lost now),
+/// and the caller decides what the failure means for the check.
 async fn deliver(
     config: &Config,
     store: &mut Store,
     mailer: Option<&Result<Mailer, String>>,
     (now, core_now): (&Zoned, Now),
     pass: Pass,
-) -> Result<Outcome, Failure> {
+) -> Outcome {
     let plan = plan(config, &store.done, core_now);
+    let today = plan.today;
     let due_channels: HashSet<String> = plan
         .deliveries
         .iter()
         .map(|delivery| delivery.channel.to_string())
         .collect();
     let mut outcome = Outcome::default();
+    let mut emails: Vec<Delivery<'_>> = Vec::new();
     for delivery in plan.deliveries {
-        let channel_key = delivery.channel.to_string();
         if pass == Pass::Retry {
             let due = store
                 .pending
-                .get(&channel_key)
+                .get(&delivery.channel.to_string())
                 .is_some_and(|pending| pending.next_attempt.is_none_or(|at| at <= now.timestamp()));
             if !due {
                 continue;
             }
         }
-        let result = match &delivery.channel {
-            Channel::Log => {
-                log_alerts(config, &delivery);
-                outcome.logged += delivery.alerts.len();
-                Ok(())
-            }
-            Channel::Email(address) => {
-                let result = send_digest(config, mailer, address, &delivery, plan.today).await;
-                if result.is_ok() {
-                    outcome.emailed += 1;
-                }
-                result
-            }
-        };
-        match result {
-            Ok(()) => {
-                store.done.extend(delivery.marks);
-                store.pending.remove(&channel_key);
-            }
-            Err(error) => {
-                let pending = store.pending.entry(channel_key).or_default();
-                pending.attempts = pending.attempts.saturating_add(1);
-                pending.last_error = error.to_string();
-                pending.next_attempt = now
-                    .timestamp()
-                    .checked_add(retry_delay(pending.attempts))
-                    .ok();
-                tracing::error!(channel = %delivery.channel, attempts = pending.attempts, error = %error, "reminder not delivered; it stays pending");
-                outcome.failed.push((delivery.channel.clone(), error));
-            }
+        if delivery.channel == Channel::Log {
+            log_alerts(config, &delivery);
+            outcome.logged += delivery.alerts.len();
+            record(store, &mut outcome, &delivery, Ok(()), now);
+        } else {
+            emails.push(delivery);
         }
-        save(store, now)?;
+    }
+
+    let deadline = tokio::time::Instant::now() + delivery_budget();
+    let mut settled = vec![false; emails.len()];
+    {
+        let mut sends = futures_util::stream::iter(emails.iter().enumerate())
+            .map(|(index, delivery)| async move {
+                let result = match &delivery.channel {
+                    Channel::Email(address) => {
+                        send_digest(config, mailer, address, delivery, today).await
+                    }
+                    Channel::Log => Ok(()),
+                };
+                (index, result)
+            })
+            .buffer_unordered(SENDS_AT_ONCE);
+        while let Ok(Some((index, result))) = tokio::time::timeout_at(deadline, sends.next()).await
+        {
+            settled[index] = true;
+            if result.is_ok() {
+                outcome.emailed += 1;
+            }
+            record(store, &mut outcome, &emails[index], result, now);
+        }
+    }
+    for (index, delivery) in emails.iter().enumerate() {
+        if !settled[index] {
+            let error = SendError {
+                message: format!(
+                    "not accepted within the {} seconds a pass of sends may take",
+                    delivery_budget().as_secs()
+                ),
+                hint: None,
+                permanent: false,
+            };
+            record(store, &mut outcome, delivery, Err(error), now);
+        }
     }
     // A channel that had nothing due at this check (renewed, retired) is no longer pending.
     if pass == Pass::Check {
@@ -178,7 +212,41 @@ async fn deliver(
             .pending
             .retain(|channel, _| due_channels.contains(channel));
     }
-    Ok(outcome)
+    outcome
+}
+
+/// Records one channel's result and saves the state at once.
+fn record(
+    store: &mut Store,
+    outcome: &mut Outcome,
+    delivery: &Delivery<'_>,
+    result: Result<(), SendError>,
+    now: &Zoned,
+) {
+    let channel_key = delivery.channel.to_string();
+    match result {
+        Ok(()) => {
+            store.done.extend(delivery.marks.iter().cloned());
+            store.pending.remove(&channel_key);
+        }
+        Err(error) => {
+            let pending = store.pending.entry(channel_key).or_default();
+            pending.attempts = pending.attempts.saturating_add(1);
+            pending.last_error = error.to_string();
+            pending.next_attempt = now
+                .timestamp()
+                .checked_add(retry_delay(pending.attempts))
+                .ok();
+            tracing::error!(channel = %delivery.channel, attempts = pending.attempts, error = %error, "reminder not delivered; it stays pending");
+            outcome.failed.push((delivery.channel.clone(), error));
+        }
+    }
+    if let Err(failure) = save(store, now) {
+        if outcome.save_error.is_none() {
+            tracing::error!(error = %failure, "cannot save the state; sending goes on");
+        }
+        outcome.save_error = Some(failure.to_string());
+    }
 }
 
 fn retry_delay(attempts: u32) -> Duration {
@@ -383,13 +451,25 @@ fn status_line(config: &Config, now: &Zoned, next_tick: Option<&Zoned>) -> Strin
     format!("next check {next}{}", urgent.unwrap_or_default())
 }
 
+/// A state save that failed, waiting for its retry.
+struct Unsaved {
+    attempts: u32,
+    error: String,
+    next_attempt: Timestamp,
+}
+
 /// The daemon's mutable world.
 struct Daemon {
     path: PathBuf,
     loaded: Loaded,
+    /// What the running config was read from, to see a change that no event reported.
+    snapshot: Snapshot,
     mailer: Option<Result<Mailer, String>>,
     store: Store,
-    next_tick: Option<Zoned>,
+    /// The last check whose results reached the disk: the schedule counts from it, so a
+    /// check that could not be saved is not done.
+    saved_last_check: Option<Timestamp>,
+    unsaved: Option<Unsaved>,
 }
 
 impl Daemon {
@@ -398,61 +478,123 @@ impl Daemon {
     }
 
     fn now(&self) -> Zoned {
-        Timestamp::now().to_zoned(self.config().settings.timezone.tz.clone())
+        clock::daemon_now().to_zoned(self.config().settings.timezone.tz.clone())
+    }
+
+    /// When the next check is due, from the wall clock and the last saved check: computed
+    /// afresh on every wake-up and reload, never kept from an earlier reading.
+    fn check_due_at(&self, now: &Zoned) -> Option<Zoned> {
+        let zone = &self.config().settings.timezone.tz;
+        let last = self
+            .saved_last_check
+            .map(|instant| instant.to_zoned(zone.clone()));
+        let not_before = self
+            .unsaved
+            .as_ref()
+            .map(|unsaved| unsaved.next_attempt.to_zoned(zone.clone()));
+        check_due_at(self.config(), last.as_ref(), not_before.as_ref(), now)
+    }
+
+    /// The one-line STATUS: a state that cannot be saved comes first.
+    fn status(&self, now: &Zoned) -> String {
+        let line = status_line(self.config(), now, self.check_due_at(now).as_ref());
+        match &self.unsaved {
+            Some(unsaved) => format!(
+                "error: cannot save the state ({}), retrying at {}; {line}",
+                unsaved.error,
+                unsaved
+                    .next_attempt
+                    .to_zoned(self.config().settings.timezone.tz.clone())
+                    .strftime("%H:%M:%S")
+            ),
+            None => line,
+        }
     }
 
     async fn check(&mut self, pass: Pass) {
         let now = self.now();
         let config = &self.loaded.config;
-        match deliver(
+        let outcome = deliver(
             config,
             &mut self.store,
             self.mailer.as_ref(),
             (&now, Now::at(&now)),
             pass,
         )
-        .await
-        {
-            Ok(outcome) => {
-                if pass == Pass::Check {
-                    tracing::info!(
-                        logged = outcome.logged,
-                        emailed = outcome.emailed,
-                        pending = outcome.failed.len(),
-                        "check done"
-                    );
-                }
-            }
-            Err(failure) => tracing::error!("{failure}"),
-        }
+        .await;
         if pass == Pass::Check {
             self.store.last_check = Some(now.timestamp());
-            if let Err(failure) = save(&mut self.store, &now) {
-                tracing::error!("{failure}");
-            }
-            self.next_tick = next_check(config, &now);
         }
-        systemd::status(&status_line(config, &now, self.next_tick.as_ref()));
+        let saved = self.save(&now);
+        if pass == Pass::Check {
+            if saved {
+                tracing::info!(
+                    logged = outcome.logged,
+                    emailed = outcome.emailed,
+                    pending = outcome.failed.len(),
+                    "check done"
+                );
+            } else {
+                tracing::error!(
+                    logged = outcome.logged,
+                    emailed = outcome.emailed,
+                    pending = outcome.failed.len(),
+                    "check not saved: it does not count as done and runs again when the state can be written"
+                );
+            }
+        }
+        systemd::status(&self.status(&now));
     }
 
-    /// The earliest pending retry, if any.
+    /// Saves the state; on failure, schedules another try with backoff.
+    fn save(&mut self, now: &Zoned) -> bool {
+        match save(&mut self.store, now) {
+            Ok(()) => {
+                if self.unsaved.take().is_some() {
+                    tracing::info!("the state is saved again");
+                }
+                self.saved_last_check = self.store.last_check;
+                true
+            }
+            Err(failure) => {
+                let attempts = self
+                    .unsaved
+                    .as_ref()
+                    .map_or(1, |unsaved| unsaved.attempts.saturating_add(1));
+                let next_attempt = now
+                    .timestamp()
+                    .checked_add(retry_delay(attempts))
+                    .unwrap_or_else(|_| now.timestamp());
+                tracing::error!(attempts, error = %failure, "cannot save the state; retrying with backoff");
+                self.unsaved = Some(Unsaved {
+                    attempts,
+                    error: failure.to_string(),
+                    next_attempt,
+                });
+                false
+            }
+        }
+    }
+
+    /// The earliest retry of a failed send or a failed save, if any.
     fn next_retry(&self) -> Option<Timestamp> {
         self.store
             .pending
             .values()
             .filter_map(|pending: &Pending| pending.next_attempt)
+            .chain(self.unsaved.as_ref().map(|unsaved| unsaved.next_attempt))
             .min()
     }
 
     fn reload(&mut self, why: &str) {
         systemd::reloading();
-        match load_config(&self.path, None) {
+        let mut reads = ReadLog::default();
+        match load_config_with(&self.path, None, |file| reads.read(file)) {
             Ok(loaded) => {
                 let old_zone = self.config().settings.timezone.name.clone();
                 self.mailer = mailer_for(&loaded.config);
+                self.snapshot = Snapshot::new(reads, &loaded.include_patterns);
                 self.loaded = loaded;
-                let now = self.now();
-                self.next_tick = next_check(self.config(), &now);
                 if self.config().settings.timezone.name != old_zone {
                     tracing::info!("the time zone changed; the schedule follows the new zone");
                 }
@@ -463,6 +605,8 @@ impl Daemon {
                 );
             }
             Err(failure) => {
+                // What the failed load read: a fix to it is a change.
+                self.snapshot = Snapshot::new(reads, &[]);
                 for line in failure.to_string().lines() {
                     tracing::error!("{line}");
                 }
@@ -470,54 +614,34 @@ impl Daemon {
             }
         }
         let now = self.now();
-        systemd::ready(&status_line(self.config(), &now, self.next_tick.as_ref()));
+        systemd::ready(&self.status(&now));
     }
-}
-
-/// Watches the directories holding the config files; editors often replace a file by
-/// renaming, so watching the file itself would lose track of it.
-fn watch_config(files: &[PathBuf]) -> Option<(inotify::EventStream<Vec<u8>>, Vec<OsString>)> {
-    let inotify = inotify::Inotify::init()
-        .map_err(|error| tracing::warn!(%error, "cannot watch the config for changes; reload with SIGHUP"))
-        .ok()?;
-    let mask = inotify::WatchMask::CLOSE_WRITE
-        | inotify::WatchMask::MOVED_TO
-        | inotify::WatchMask::CREATE
-        | inotify::WatchMask::DELETE;
-    let mut names = Vec::new();
-    let mut directories: Vec<PathBuf> = Vec::new();
-    for file in files {
-        let directory = match file.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if let Some(name) = file.file_name() {
-            names.push(name.to_os_string());
-        }
-        if !directories.contains(&directory) {
-            if let Err(error) = inotify.watches().add(&directory, mask) {
-                tracing::warn!(%error, directory = %directory.display(), "cannot watch for config changes");
-            }
-            directories.push(directory);
-        }
-    }
-    let stream = inotify.into_event_stream(vec![0u8; 4096]).ok()?;
-    Some((stream, names))
 }
 
 pub fn run_daemon(path: &Path) -> Result<(), Failure> {
-    let loaded = load_config(path, None)?;
+    let mut reads = ReadLog::default();
+    let loaded = load_config_with(path, None, |file| reads.read(file))?;
     warn_about_permissions(&loaded);
     let store = open_store(&loaded.config)?;
     let mailer = mailer_for(&loaded.config);
     let mut daemon = Daemon {
         path: path.to_path_buf(),
+        snapshot: Snapshot::new(reads, &loaded.include_patterns),
         loaded,
         mailer,
+        saved_last_check: store.last_check,
         store,
-        next_tick: None,
+        unsaved: None,
     };
     runtime()?.block_on(daemon_loop(&mut daemon))
+}
+
+/// What woke the loop.
+enum Event {
+    Stop,
+    Hangup,
+    ConfigChanged,
+    Timer,
 }
 
 async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
@@ -526,15 +650,19 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
     let mut terminate = signal(SignalKind::terminate()).map_err(signal_error)?;
     let mut interrupt = signal(SignalKind::interrupt()).map_err(signal_error)?;
     let mut hangup = signal(SignalKind::hangup()).map_err(signal_error)?;
-    let mut watcher = watch_config(&daemon.loaded.files);
-    let watchdog = systemd::watchdog_interval();
+    let mut watcher = ConfigWatcher::start();
+    // A config change waiting for the editor to finish; later changes join it. One may
+    // already have happened between the first load and the watches.
+    let mut reload_at =
+        watch_and_compare(daemon, &mut watcher).then(|| tokio::time::Instant::now() + SETTLE);
+    // A wait lasts at most MAX_SLEEP; a step at most a pass of sends, a reload and the saves.
+    let liveness: Arc<Liveness> = watchdog::start(
+        MAX_SLEEP + Duration::from_secs(60),
+        delivery_budget() + Duration::from_secs(120),
+    );
+    liveness.busy();
 
     let now = daemon.now();
-    let last_check = daemon
-        .store
-        .last_check
-        .map(|instant| instant.to_zoned(daemon.config().settings.timezone.tz.clone()));
-    daemon.next_tick = next_check(daemon.config(), &now);
     tracing::info!(
         numbers = daemon.config().numbers.len(),
         check_at = %daemon.config().settings.check_at.text,
@@ -542,12 +670,8 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
         state = %daemon.store.path().display(),
         "numkeep started"
     );
-    systemd::ready(&status_line(
-        daemon.config(),
-        &now,
-        daemon.next_tick.as_ref(),
-    ));
-    if missed_check(daemon.config(), last_check.as_ref(), &now) {
+    systemd::ready(&daemon.status(&now));
+    if daemon.check_due_at(&now).is_some_and(|due| due <= now) {
         tracing::info!("a scheduled check was missed while numkeep was not running; checking now");
         let stopped = run_interruptible(daemon, Pass::Check, &mut terminate, &mut interrupt).await;
         if stopped {
@@ -557,43 +681,50 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
 
     loop {
         let now = daemon.now();
-        let longest = watchdog.map_or(MAX_SLEEP, |interval| interval.min(MAX_SLEEP));
+        let due_at = daemon.check_due_at(&now);
         let next_retry = daemon.next_retry();
         // At least a little, so that a tick in the past cannot spin the loop.
-        let sleep = sleep_for(daemon.next_tick.as_ref(), next_retry, &now, longest)
-            .max(Duration::from_millis(10));
-        let config_changed = async {
-            match &mut watcher {
-                Some((stream, names)) => loop {
-                    match stream.next().await {
-                        Some(Ok(event))
-                            if event.name.as_ref().is_some_and(|name| names.contains(name)) =>
-                        {
-                            break;
-                        }
-                        Some(_) => {}
-                        None => std::future::pending::<()>().await,
-                    }
-                },
-                None => std::future::pending::<()>().await,
-            }
+        let mut sleep =
+            sleep_for(due_at.as_ref(), next_retry, &now, MAX_SLEEP).max(Duration::from_millis(10));
+        if let Some(at) = reload_at {
+            sleep = sleep.min(at.saturating_duration_since(tokio::time::Instant::now()));
+        }
+        liveness.waiting();
+        let event = tokio::select! {
+            _ = terminate.recv() => Event::Stop,
+            _ = interrupt.recv() => Event::Stop,
+            _ = hangup.recv() => Event::Hangup,
+            () = watcher.changed() => Event::ConfigChanged,
+            () = tokio::time::sleep(sleep) => Event::Timer,
         };
-        tokio::select! {
-            _ = terminate.recv() => return stop(daemon),
-            _ = interrupt.recv() => return stop(daemon),
-            _ = hangup.recv() => daemon.reload("SIGHUP"),
-            () = config_changed => {
-                // Let the editor finish writing (several events arrive for one save).
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                daemon.reload("the config file changed");
-                watcher = watch_config(&daemon.loaded.files);
+        liveness.busy();
+        match event {
+            Event::Stop => return stop(daemon),
+            Event::ConfigChanged => {
+                reload_at.get_or_insert_with(|| tokio::time::Instant::now() + SETTLE);
             }
-            () = tokio::time::sleep(sleep) => {
-                if watchdog.is_some() {
-                    systemd::watchdog();
+            Event::Hangup => {
+                reload_at = None;
+                daemon.reload("SIGHUP");
+                if watch_and_compare(daemon, &mut watcher) {
+                    // Read again once the writer is done, as after an event.
+                    reload_at = Some(tokio::time::Instant::now() + SETTLE);
                 }
+            }
+            Event::Timer if reload_at.is_some_and(|at| at <= tokio::time::Instant::now()) => {
+                reload_at = None;
+                daemon.reload("the config file changed");
+                if watch_and_compare(daemon, &mut watcher) {
+                    // Read again once the writer is done, as after an event.
+                    reload_at = Some(tokio::time::Instant::now() + SETTLE);
+                }
+            }
+            Event::Timer => {
+                // What is due is decided now, from the wall clock: the reading before the
+                // sleep may be minutes old, or from before a clock step.
                 let now = daemon.now();
-                let pass = match on_wake(daemon.next_tick.as_ref(), daemon.next_retry(), &now) {
+                let due_at = daemon.check_due_at(&now);
+                let pass = match on_wake(due_at.as_ref(), daemon.next_retry(), &now) {
                     Wake::Check => Some(Pass::Check),
                     Wake::Retry => Some(Pass::Retry),
                     Wake::Sleep => None,
@@ -606,6 +737,22 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
             }
         }
     }
+}
+
+/// Points the watcher at what the running config needs, then compares what was loaded with
+/// the disk: true when they differ and the config must be read again. The watches are in
+/// place before the comparison, so a change is either seen by it or reported as an event.
+fn watch_and_compare(daemon: &Daemon, watcher: &mut ConfigWatcher) -> bool {
+    watcher.watch(
+        &daemon.path,
+        &daemon.loaded.files,
+        &daemon.loaded.include_patterns,
+    );
+    let changed = daemon.snapshot.changed_on_disk();
+    if changed {
+        tracing::info!("the config changed while it was read; reading it again");
+    }
+    changed
 }
 
 /// Runs a pass, abandoning it if asked to stop: every delivery already accepted is saved,

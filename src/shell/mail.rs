@@ -17,7 +17,7 @@ use crate::config::model::{EmailSettings, SmtpSettings, TlsMode, Transport};
 /// How long one SMTP conversation may take. lettre's own timeout covers only the connect,
 /// so a server that never answers (or a TLS mode that does not match the port) would hang
 /// the check; the whole send is bounded instead. `NUMKEEP_SMTP_TIMEOUT` (seconds) overrides.
-fn smtp_timeout() -> Duration {
+pub fn smtp_timeout() -> Duration {
     std::env::var("NUMKEEP_SMTP_TIMEOUT")
         .ok()
         .and_then(|text| text.parse::<u64>().ok())

@@ -9,3 +9,5 @@ pub mod logging;
 pub mod mail;
 pub mod store;
 pub mod systemd;
+pub mod watch;
+pub mod watchdog;

@@ -25,6 +25,11 @@ impl Daemon {
 
     /// As [`Daemon::start`], with a notify socket bound in the scratch directory.
     pub fn start_with_notify(scratch: &Scratch) -> Daemon {
+        Daemon::start_with_notify_and(scratch, |run| run)
+    }
+
+    /// As [`Daemon::start_with_notify`], with `configure` adjusting the command.
+    pub fn start_with_notify_and(scratch: &Scratch, configure: impl FnOnce(Run) -> Run) -> Daemon {
         let socket_path = scratch.path("notify.sock");
         let _ = std::fs::remove_file(&socket_path);
         let socket = UnixDatagram::bind(&socket_path).expect("bind the notify socket");
@@ -32,7 +37,49 @@ impl Daemon {
             .set_read_timeout(Some(PATIENCE))
             .expect("set a read timeout");
         let run = scratch.numkeep(&["run"]).env("NOTIFY_SOCKET", &socket_path);
-        Daemon::spawn(run, Some(socket))
+        Daemon::spawn(configure(run), Some(socket))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Every notify message (status updates and watchdog pings too) until `until`, each with
+    /// the instant it arrived.
+    pub fn notifications_until(&self, until: Instant) -> Vec<(Instant, String)> {
+        let socket = self.socket.as_ref().expect("started with a notify socket");
+        let mut buffer = [0u8; 4096];
+        let mut messages = Vec::new();
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            socket
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .expect("set a read timeout");
+            if let Ok(length) = socket.recv(&mut buffer) {
+                let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+                messages.push((Instant::now(), message));
+            }
+        }
+        socket
+            .set_read_timeout(Some(PATIENCE))
+            .expect("set a read timeout");
+        messages
+    }
+
+    /// Waits for a notify message (of any kind) containing `text`, returning it.
+    #[track_caller]
+    pub fn wait_for_notification(&self, text: &str) -> String {
+        let socket = self.socket.as_ref().expect("started with a notify socket");
+        let deadline = Instant::now() + PATIENCE;
+        let mut buffer = [0u8; 4096];
+        while Instant::now() < deadline {
+            if let Ok(length) = socket.recv(&mut buffer) {
+                let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+                if message.contains(text) {
+                    return message;
+                }
+            }
+        }
+        panic!("no notify message containing {text:?} within 15 s");
     }
 
     fn spawn(run: Run, socket: Option<UnixDatagram>) -> Daemon {
