@@ -275,3 +275,20 @@ fn recipients_are_sent_to_at_once_within_a_bounded_time_and_a_timeout_does_not_b
         "every recipient stays pending: {state}"
     );
 }
+
+#[test]
+fn test_alert_sends_to_every_recipient_at_once() {
+    let server = stalled_server();
+    // Eight recipients, 2 s each: one after another would take 16 s.
+    let scratch = Scratch::with_config(&due_config(server.port(), &recipients(8)));
+    let started = Instant::now();
+    let outcome = scratch
+        .numkeep(&["test-alert"])
+        .env("NUMKEEP_SMTP_TIMEOUT", "2")
+        .output()
+        .expect_code(1);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+    let failed = outcome.stdout.matches(": failed: ").count();
+    assert_eq!(failed, 8, "{}", outcome.stdout);
+}

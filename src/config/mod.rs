@@ -608,37 +608,16 @@ mod tests {
         main
     }
 
-    /// The fastest of `runs` loads of `main`, which must load with `numbers` numbers.
-    fn fastest_load(main: &Path, numbers: usize, runs: usize) -> std::time::Duration {
-        (0..runs)
-            .map(|_| {
-                let started = std::time::Instant::now();
-                let loaded = load(main, &context()).unwrap();
-                let elapsed = started.elapsed();
-                assert_eq!(loaded.config.numbers.len(), numbers);
-                assert_eq!(loaded.files.len(), numbers + 1);
-                elapsed
-            })
-            .min()
-            .unwrap_or_default()
-    }
-
-    /// Loading grows linearly with the number of included files: ten times the files may
-    /// take ten times as long, a quadratic step a hundred (it did: 1,000 files 0.09 s,
-    /// 10,000 files 7.9 s). The fastest of a few runs, and a ratio of 35, keep the test
-    /// steady on a busy machine.
+    /// Ten thousand included files load, each once. How long that takes is the benchmark's
+    /// to say (`benches/run.sh` times `check` on 1,000 and 10,000 included files: it was
+    /// quadratic, 7.9 s for 10,000 in a debug build, now linear).
     #[test]
-    fn included_files_load_in_linear_time() {
-        let small = tempfile::tempdir().unwrap();
-        let large = tempfile::tempdir().unwrap();
-        let small_main = many_included_files(small.path(), 1_000);
-        let large_main = many_included_files(large.path(), 10_000);
-        let small_time = fastest_load(&small_main, 1_000, 5);
-        let large_time = fastest_load(&large_main, 10_000, 3);
-        assert!(
-            large_time < small_time * 35,
-            "1,000 files: {small_time:?}, 10,000 files: {large_time:?}"
-        );
+    fn ten_thousand_included_files_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = many_included_files(dir.path(), 10_000);
+        let loaded = load(&main, &context()).unwrap();
+        assert_eq!(loaded.config.numbers.len(), 10_000);
+        assert_eq!(loaded.files.len(), 10_001);
     }
 
     /// A file matched by several patterns, or by the main file's own, is read once, and an

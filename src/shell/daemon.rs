@@ -376,10 +376,22 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
         }
     }
     let body = test_message_body(config, &now, core_now);
-    let runtime = runtime()?;
+    // Concurrently, as the checks send: one silent server must not hold up the rest.
+    let results: Vec<(&String, Result<(), SendError>)> = runtime()?.block_on(
+        futures_util::stream::iter(recipients)
+            .map(|address| {
+                let body = body.clone();
+                let mailer = &mailer;
+                async move {
+                    let result = mailer.send(address, "numkeep test message", body).await;
+                    (address, result)
+                }
+            })
+            .buffered(SENDS_AT_ONCE)
+            .collect(),
+    );
     let mut failures = 0;
-    for address in recipients {
-        let result = runtime.block_on(mailer.send(address, "numkeep test message", body.clone()));
+    for (address, result) in results {
         match result {
             Ok(()) => println!(
                 "email to {address} via {}: ok (accepted by the server)",
