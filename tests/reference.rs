@@ -1,24 +1,48 @@
-//! Date correctness against an independent reference.
+//! Deadlines and states, to the second, against an independent reference (issue 9).
 //!
-//! Random configs cover every rule primitive (DESIGN.md §1–2): `topup_valid_for` fixed and by
+//! What it proves: for random configs, `numkeep status --json --at AT` agrees with a second
+//! implementation written here, sharing no code with the engine, on every number at every
+//! `AT` — its `state`, `act_by`, `lost_on`, `days_left`, `deadline`, `lost_at` (top level and
+//! per obligation, with rule and action) and the order of the list (deadline to the minute,
+//! then number; retired last). The default run checks at least 40,000 number-instants and
+//! fails unless it reached every state, every rule, every edge of [`EDGES`] (the act-by day
+//! and the day after, lost-on and the day before, a reminder window's first day and the day
+//! before, one second before, at and after the deadline and lost-at, the half hour either side
+//! of a carrier midnight) and carrier zones east and west of the user's, with the carrier's
+//! date both ahead of and behind the user's.
+//!
+//! The configs cover every rule primitive (DESIGN.md §1–2): `topup_valid_for` fixed and by
 //! amount, `use_every` as a duration and as "calendar-month" with and without
 //! `topup_counts_as_use`, `fee` with balances, billing anchors on the 29th–31st, anchors
-//! already past when the balance was read, and the default anchor, `valid_until`, `paused_since` + `pause_max`, grace as one duration and as
-//! phases in days, weeks, months and years, carrier zones on both sides of the date line and
-//! `settings.timezone` varied, with recorded dates crowded onto month ends and leap days.
+//! already past when the balance was read, and the default anchor, `valid_until`,
+//! `paused_since` + `pause_max`, grace as one duration and as phases in days, weeks, months
+//! and years, recorded dates crowded onto month ends and leap days. Zones: the carrier's or
+//! the number's own `timezone` on both sides of the date line (Kiritimati +14, Apia, Chatham
+//! +12:45, Pago Pago −11, Kathmandu +5:45, Santiago's midnight clock changes…), else
+//! `settings.timezone`, which is sometimes left out so that the system zone (`TZ`, set per
+//! config) stands in.
 //!
-//! The real binary answers `numkeep status --json --at DATE`; a second, deliberately simple
-//! implementation written here answers the same question, sharing no code with the engine:
-//! a tiny civil date type with its own leap-year rule and month lengths, day-by-day stepping
-//! for day windows ("a window of P days from S" = step S forward P − 1 times), month steps
-//! by counting months and then clamping the day, fees by stepping the anchor month by month.
-//! Dates count in each carrier's calendar (DESIGN.md §2); only the instant a deadline ends
-//! (which orders the numbers) uses jiff: the tz database is a different concern.
+//! `AT` is an RFC 3339 instant (in UTC, the user's offset or another one), a quarter of them
+//! anywhere in the months after the config's present and most of them in the hour around a
+//! carrier midnight that matters to some number (its deadline, its lost-at, a reminder window
+//! opening; one second before, on, one second after, or up to half an hour off), or a date
+//! alone, which is that date in every calendar (DESIGN.md §2).
+//!
+//! The reference: a tiny civil date type with its own leap-year rule and month lengths,
+//! day-by-day stepping for day windows ("a window of P days from S" = step S forward P − 1
+//! times), month steps by counting months and then clamping the day, fees by stepping the
+//! anchor month by month. A number's today is the date of the instant in its zone; the
+//! deadline is the first instant of act-by + 1 day there, lost-at the first instant of
+//! lost-on, each found by bisection over instants. jiff is used only for the tz database:
+//! the civil time of an instant in a zone and a zone's offset at an instant. `deadline` and
+//! `lost_at` are read as RFC 3339 here, compared as instants, and their written offset must
+//! be `settings.timezone`'s at that instant.
 //!
 //! `NUMKEEP_REFERENCE_SEED=N` picks other configs; `NUMKEEP_REFERENCE_CONFIGS=N` makes more
-//! of them (500 numbers each, evaluated on 4 days each).
+//! of them (200 numbers each, evaluated at 20 moments each).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use jiff::tz::TimeZone;
@@ -27,11 +51,18 @@ use serde_json::Value;
 use crate::support::cli::Scratch;
 
 const DEFAULT_SEED: u64 = 0x5eed_2026_1123;
-const DEFAULT_CONFIGS: usize = 10;
-const NUMBERS_PER_CONFIG: usize = 500;
-/// Status days per config: four spread from the config's present on, and four on a boundary
-/// (act-by, lost-on, a reminder window) of some number.
-const DAYS_PER_CONFIG: usize = 8;
+const DEFAULT_CONFIGS: usize = 16;
+const NUMBERS_PER_CONFIG: usize = 200;
+/// `--at` with a date alone, per config: the config's present, a day in the next three
+/// months, a month end or leap day, and a boundary day (act-by, lost-on, a reminder window)
+/// of some number.
+const DATES_PER_CONFIG: usize = 4;
+/// `--at` an instant anywhere from the config's present to eight months on.
+const RANDOM_INSTANTS_PER_CONFIG: usize = 4;
+/// `--at` an instant in the hour around a carrier midnight that matters to some number.
+const NEAR_MIDNIGHT_PER_CONFIG: usize = 12;
+/// Number-instants the default run must check (issue 9).
+const MIN_CHECKED: usize = 40_000;
 
 // ---------------------------------------------------------------------------------------
 // A tiny civil calendar, written from scratch
@@ -123,6 +154,21 @@ impl Day {
             days += i64::from(month_length(self.y, month));
         }
         days + i64::from(self.d) - 1
+    }
+
+    /// The day `ordinal` days after 0001-01-01.
+    fn from_ordinal(ordinal: i64) -> Day {
+        // A year is at most 366 days, so this year is not later than the one sought.
+        let mut y = (ordinal / 366) as i32 + 1;
+        while Day::new(y + 1, 1, 1).ordinal() <= ordinal {
+            y += 1;
+        }
+        let (mut m, mut rest) = (1, ordinal - Day::new(y, 1, 1).ordinal());
+        while rest >= i64::from(month_length(y, m)) {
+            rest -= i64::from(month_length(y, m));
+            m += 1;
+        }
+        Day::new(y, m, rest as u32 + 1)
     }
 
     fn text(self) -> String {
@@ -334,9 +380,175 @@ fn effective<'a>(number: &'a Number, carriers: &'a [Carrier]) -> Effective<'a> {
 }
 
 struct Settings {
-    /// `None`: not set, so the system zone (UTC in the scratch environment).
+    /// `None`: not set, so the system zone.
     timezone: Option<&'static str>,
+    /// The system zone numkeep runs under (`TZ`).
+    system_zone: &'static str,
     remind_before: Option<Vec<Per>>,
+}
+
+impl Settings {
+    /// The user's zone: `settings.timezone`, else the system zone.
+    fn zone(&self) -> &'static str {
+        self.timezone.unwrap_or(self.system_zone)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Instants: whole seconds since 1970-01-01T00:00:00Z. The zone database is jiff's (a
+// different concern from the calendar under test), used through exactly two questions —
+// the civil time of an instant in a zone, and a zone's offset at an instant. Everything
+// else (the first instant of a day, RFC 3339 text both ways) is worked out here.
+
+fn epoch_ordinal() -> i64 {
+    Day::new(1970, 1, 1).ordinal()
+}
+
+/// A zone of the tz database by name, loaded once per thread.
+fn zone(name: &str) -> TimeZone {
+    thread_local! {
+        static ZONES: RefCell<HashMap<String, TimeZone>> = RefCell::new(HashMap::new());
+    }
+    ZONES.with(|zones| {
+        zones
+            .borrow_mut()
+            .entry(name.to_owned())
+            .or_insert_with(|| TimeZone::get(name).unwrap_or_else(|e| panic!("{name}: {e}")))
+            .clone()
+    })
+}
+
+fn timestamp(instant: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_second(instant).expect("an instant jiff can hold")
+}
+
+/// The civil date at `instant` in `zone_name`, and the seconds since that date's 00:00 on
+/// the clock (jiff: time-zone conversion only).
+fn civil_at(zone_name: &str, instant: i64) -> (Day, i64) {
+    let local = zone(zone_name).to_datetime(timestamp(instant));
+    let day = Day::new(
+        i32::from(local.year()),
+        local.month() as u32,
+        local.day() as u32,
+    );
+    let clock =
+        i64::from(local.hour()) * 3600 + i64::from(local.minute()) * 60 + i64::from(local.second());
+    (day, clock)
+}
+
+/// The UTC offset of `zone_name` at `instant`, in seconds (jiff).
+fn offset_at(zone_name: &str, instant: i64) -> i64 {
+    i64::from(zone(zone_name).to_offset(timestamp(instant)).seconds())
+}
+
+/// The first instant of `day` in `zone_name`: the earliest instant at which the zone's
+/// clock reads 00:00 on `day` — a clock set back over midnight reads it twice, and the first
+/// counts (St John's did so at 00:01 until 2011) — or, when the clock skips that midnight,
+/// the instant it jumps into the day, found by bisection over [`civil_at`] (Santiago jumps
+/// from 24:00 to 01:00; Apia skipped 30 December 2011 whole, so that day "starts" when the
+/// next one does).
+fn day_start(zone_name: &'static str, day: Day) -> i64 {
+    thread_local! {
+        static STARTS: RefCell<HashMap<(&'static str, Day), i64>> = RefCell::new(HashMap::new());
+    }
+    if let Some(start) = STARTS.with(|starts| starts.borrow().get(&(zone_name, day)).copied()) {
+        return start;
+    }
+    // 00:00 on `day` on a clock at UTC; no zone is more than 14 hours off it.
+    let midnight = (day.ordinal() - epoch_ordinal()) * 86_400;
+    let mut offsets: Vec<i64> = (-16..=16)
+        .map(|hour| offset_at(zone_name, midnight + hour * 3600))
+        .collect();
+    offsets.sort_unstable();
+    offsets.dedup();
+    let readings = offsets
+        .into_iter()
+        .map(|offset| midnight - offset)
+        .filter(|&at| civil_at(zone_name, at) == (day, 0));
+    // A moment the date goes from before `day` to `day` or later.
+    let (mut before, mut from) = (midnight - 2 * 86_400, midnight + 2 * 86_400);
+    assert!(civil_at(zone_name, before).0 < day && civil_at(zone_name, from).0 >= day);
+    while from - before > 1 {
+        let middle = before + (from - before) / 2;
+        if civil_at(zone_name, middle).0 >= day {
+            from = middle;
+        } else {
+            before = middle;
+        }
+    }
+    let start = readings.fold(from, i64::min);
+    STARTS.with(|starts| starts.borrow_mut().insert((zone_name, day), start));
+    start
+}
+
+/// `instant` as RFC 3339 to the second, written at UTC offset `offset` (seconds; a whole
+/// number of minutes), with `Z` for UTC when `zulu`.
+fn rfc3339(instant: i64, offset: i64, zulu: bool) -> String {
+    let local = instant + offset;
+    let day = Day::from_ordinal(local.div_euclid(86_400) + epoch_ordinal());
+    let clock = local.rem_euclid(86_400);
+    let (hour, minute, second) = (clock / 3600, clock / 60 % 60, clock % 60);
+    let zone = if offset == 0 && zulu {
+        "Z".to_owned()
+    } else {
+        let sign = if offset < 0 { '-' } else { '+' };
+        let minutes = offset.abs() / 60;
+        format!("{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    };
+    format!("{}T{hour:02}:{minute:02}:{second:02}{zone}", day.text())
+}
+
+/// Reads `YYYY-MM-DDTHH:MM:SS±HH:MM` (RFC 3339 to the second, no fraction, no zone name),
+/// as numkeep writes `deadline` and `lost_at`: the instant and the written offset.
+fn parse_rfc3339(text: &str) -> Option<(i64, i64)> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 25 {
+        return None;
+    }
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (22, b':'),
+    ];
+    for (at, wanted) in separators {
+        if bytes[at] != wanted {
+            return None;
+        }
+    }
+    let sign = match bytes[19] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let field = |from: usize, to: usize| -> Option<i64> {
+        let digits = &text[from..to];
+        digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok())
+            .flatten()
+    };
+    let (year, month, date) = (field(0, 4)?, field(5, 7)?, field(8, 10)?);
+    let (hour, minute, second) = (field(11, 13)?, field(14, 16)?, field(17, 19)?);
+    let (offset_hours, offset_minutes) = (field(20, 22)?, field(23, 25)?);
+    let month_ok = (1..=12).contains(&month);
+    if !month_ok
+        || date < 1
+        || date > i64::from(month_length(year as i32, month as u32))
+        || hour > 23
+        || minute > 59
+        || second > 59
+        || offset_minutes > 59
+    {
+        return None;
+    }
+    let day = Day::new(year as i32, month as u32, date as u32);
+    let offset = sign * (offset_hours * 3600 + offset_minutes * 60);
+    let local = (day.ordinal() - epoch_ordinal()) * 86_400 + hour * 3600 + minute * 60 + second;
+    Some((local - offset, offset))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -350,21 +562,80 @@ const RULES: [&str; 5] = [
     "pause_max",
 ];
 
+/// One obligation of a number: its dates in the carrier's calendar and the instants they
+/// stand for. None of it depends on "now".
 #[derive(Clone, Debug, PartialEq)]
-struct ExpectedObligation {
+struct Obligation {
     rule: &'static str,
     act_by: Day,
     lost_on: Day,
-    days_left: i64,
-    /// The instant act-by ends in the carrier's zone, in whole minutes (not in the JSON;
-    /// orders the numbers).
-    deadline_minute: i64,
+    /// The first instant of act-by + 1 day in the carrier's zone.
+    deadline_at: i64,
+    /// The first instant of lost-on in the carrier's zone.
+    lost_at: i64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-struct Expected {
-    state: &'static str,
-    obligations: Vec<ExpectedObligation>,
+impl Obligation {
+    fn action(&self) -> &'static str {
+        match self.rule {
+            "topup_valid_for" => "top_up",
+            "use_every" => "use",
+            "fee" => "add_balance",
+            "valid_until" => "renew",
+            _ => "resume",
+        }
+    }
+}
+
+/// What the reference knows about a number whatever "now" is.
+#[derive(Clone, Debug)]
+struct Plan {
+    /// The zone whose calendar the number's dates count in: its own, its carrier's, else the
+    /// user's (`settings.timezone`, else the system zone).
+    zone: &'static str,
+    /// Every obligation, earliest act-by first (ties in rule order); empty when retired.
+    obligations: Vec<Obligation>,
+    leads: Vec<Per>,
+    paused: bool,
+    retired: bool,
+}
+
+impl Plan {
+    fn urgent(&self) -> Option<&Obligation> {
+        self.obligations.first()
+    }
+
+    /// The state on the number's `today` (a date in its zone), DESIGN.md §5.
+    fn state(&self, today: Day) -> &'static str {
+        let Some(urgent) = self.urgent() else {
+            return "retired";
+        };
+        if today >= urgent.lost_on {
+            "lost"
+        } else if today > urgent.act_by {
+            "grace"
+        } else if self
+            .leads
+            .iter()
+            .any(|lead| today >= lead.before(urgent.act_by))
+        {
+            "due"
+        } else if self.paused {
+            "paused"
+        } else {
+            "ok"
+        }
+    }
+
+    /// Where the number sorts in `status`: active before retired, then the deadline in
+    /// whole minutes, then the number.
+    fn order_key<'a>(&self, e164: &'a str) -> (bool, Option<i64>, &'a str) {
+        (
+            self.retired,
+            self.urgent().map(|o| o.deadline_at.div_euclid(60)),
+            e164,
+        )
+    }
 }
 
 /// The number's own lead times, else the settings', else the defaults.
@@ -387,28 +658,20 @@ fn default_leads() -> Vec<Per> {
         .collect()
 }
 
-/// The instant `act_by` ends in `zone` (DESIGN.md §2: the first instant of the next day
-/// there), in whole minutes since 1970. Only this uses jiff: the tz database is not the
-/// calendar arithmetic under test.
-fn deadline_minute(act_by: Day, zone: &str) -> i64 {
-    let next = act_by.next();
-    jiff::civil::date(next.y as i16, next.m as i8, next.d as i8)
-        .to_zoned(TimeZone::get(zone).unwrap())
-        .unwrap()
-        .timestamp()
-        .as_second()
-        .div_euclid(60)
-}
-
-fn expected(number: &Number, carriers: &[Carrier], settings: &Settings, today: Day) -> Expected {
+fn plan(number: &Number, carriers: &[Carrier], settings: &Settings) -> Plan {
+    let rules = effective(number, carriers);
+    let zone = rules.timezone.unwrap_or(settings.zone());
+    let paused = number.paused_since.is_some();
+    let leads = leads_of(number, settings);
     if number.retired {
-        return Expected {
-            state: "retired",
+        return Plan {
+            zone,
             obligations: Vec::new(),
+            leads,
+            paused,
+            retired: true,
         };
     }
-    let rules = effective(number, carriers);
-    let paused = number.paused_since.is_some();
     let mut found: Vec<(&'static str, Day)> = Vec::new();
 
     if !paused && let (Some(topup), Some(topped_up)) = (rules.topup, number.last_topup) {
@@ -482,44 +745,61 @@ fn expected(number: &Number, carriers: &[Carrier], settings: &Settings, today: D
         found.push(("pause_max", max.last_day_from(since)));
     }
 
-    let user_zone = settings.timezone.unwrap_or("UTC");
-    let mut obligations: Vec<ExpectedObligation> = found
+    let mut obligations: Vec<Obligation> = found
         .into_iter()
         .map(|(rule, act_by)| {
             let mut lost_on = act_by.next();
             for phase in rules.grace {
                 lost_on = phase.after(lost_on);
             }
-            // `--at DATE` is that date in every calendar: days count in the carrier's.
-            ExpectedObligation {
+            Obligation {
                 rule,
                 act_by,
                 lost_on,
-                days_left: days_from(today, act_by),
-                deadline_minute: deadline_minute(act_by, rules.timezone.unwrap_or(user_zone)),
+                deadline_at: day_start(zone, act_by.next()),
+                lost_at: day_start(zone, lost_on),
             }
         })
         .collect();
     obligations.sort_by_key(|o| (o.act_by, RULES.iter().position(|rule| *rule == o.rule)));
-
-    let urgent = obligations
-        .first()
-        .expect("every active number has a deadline");
-    let leads = leads_of(number, settings);
-    let state = if today >= urgent.lost_on {
-        "lost"
-    } else if urgent.days_left < 0 {
-        "grace"
-    } else if leads.iter().any(|lead| today >= lead.before(urgent.act_by)) {
-        "due"
-    } else if paused {
-        "paused"
-    } else {
-        "ok"
-    };
-    Expected { state, obligations }
+    assert!(
+        !obligations.is_empty(),
+        "every active number has a deadline"
+    );
+    Plan {
+        zone,
+        obligations,
+        leads,
+        paused,
+        retired: false,
+    }
 }
 
+/// "Now" as `status --at` is given it.
+#[derive(Clone, Copy, Debug)]
+enum At {
+    /// A date alone: that date is today in every calendar (DESIGN.md §2).
+    Day(Day),
+    /// An instant, written at `offset` (`Z` when `zulu` and the offset is 0).
+    Instant { at: i64, offset: i64, zulu: bool },
+}
+
+impl At {
+    fn text(self) -> String {
+        match self {
+            At::Day(day) => day.text(),
+            At::Instant { at, offset, zulu } => rfc3339(at, offset, zulu),
+        }
+    }
+
+    /// The number's today: the date of the instant in its zone, or the date given.
+    fn today(self, plan: &Plan) -> Day {
+        match self {
+            At::Day(day) => day,
+            At::Instant { at, .. } => civil_at(plan.zone, at).0,
+        }
+    }
+}
 // ---------------------------------------------------------------------------------------
 // Generating configs
 
@@ -942,7 +1222,10 @@ struct GeneratedConfig {
     settings_toml: String,
     carriers: Vec<Carrier>,
     numbers: Vec<Number>,
-    days: Vec<Day>,
+    /// One per number, in the same order.
+    plans: Vec<Plan>,
+    /// The moments `status --json --at` is asked about.
+    ats: Vec<At>,
     text: String,
 }
 
@@ -959,11 +1242,18 @@ fn generate(seed: u64, index: usize) -> GeneratedConfig {
             .rng
             .chance(85)
             .then(|| generator.rng.pick(USER_ZONES)),
+        system_zone: generator.rng.pick(USER_ZONES),
         remind_before: generator.rng.chance(50).then(|| generator.leads()),
     };
     let mut settings_toml = String::from("[settings]\n");
     if let Some(zone) = settings.timezone {
         let _ = writeln!(settings_toml, "timezone = \"{zone}\"");
+    } else {
+        let _ = writeln!(
+            settings_toml,
+            "# no timezone: the system zone, TZ={}",
+            settings.system_zone
+        );
     }
     if let Some(leads) = &settings.remind_before {
         let _ = writeln!(settings_toml, "remind_before = {}", periods_toml(leads));
@@ -991,33 +1281,117 @@ fn generate(seed: u64, index: usize) -> GeneratedConfig {
         text.push_str(&number.toml);
         text.push('\n');
     }
-    let mut days = vec![
-        base,
-        base.step_days(generator.rng.int(1, 20)),
-        base.step_days(generator.rng.int(21, 90)),
-        base.step_days(generator.rng.int(91, 250)),
-    ];
-    // One status day on a month end or a leap day.
-    let last = days[3];
-    days[3] = if is_leap(last.y) && generator.rng.chance(50) {
-        Day::new(last.y, 2, 29)
-    } else {
-        Day::new(last.y, last.m, month_length(last.y, last.m))
-    };
-    while days.len() < DAYS_PER_CONFIG {
-        let number = &numbers[generator.rng.int(0, numbers.len() as i64 - 1) as usize];
-        let boundaries = boundaries(number, &carriers, &settings, base);
-        if !boundaries.is_empty() {
-            days.push(generator.rng.pick(&boundaries));
-        }
-    }
+    let plans: Vec<Plan> = numbers
+        .iter()
+        .map(|number| plan(number, &carriers, &settings))
+        .collect();
+    let ats = generator.ats(&plans, &settings);
     GeneratedConfig {
         settings,
         settings_toml,
         carriers,
         numbers,
-        days,
+        plans,
+        ats,
         text,
+    }
+}
+
+impl Generator {
+    /// The moments a config is evaluated at: dates alone (around the config's present, a
+    /// month end or leap day, a boundary day of some number), instants anywhere in the
+    /// following months, and instants in the hour around a carrier midnight that matters to
+    /// some number — its deadline, its lost-at, a reminder window opening — most of them
+    /// one second before it, on it or one second after.
+    fn ats(&mut self, plans: &[Plan], settings: &Settings) -> Vec<At> {
+        let base = self.base;
+        let last = base.step_days(self.rng.int(91, 250));
+        let month_end = if is_leap(last.y) && self.rng.chance(50) {
+            Day::new(last.y, 2, 29)
+        } else {
+            Day::new(last.y, last.m, month_length(last.y, last.m))
+        };
+        let mut ats = vec![
+            At::Day(base),
+            At::Day(base.step_days(self.rng.int(1, 90))),
+            At::Day(month_end),
+        ];
+        while ats.len() < DATES_PER_CONFIG {
+            let plan = self.active(plans);
+            let urgent = plan.urgent().unwrap();
+            let mut days = vec![
+                urgent.act_by,
+                urgent.act_by.next(),
+                urgent.lost_on,
+                urgent.lost_on.prev(),
+            ];
+            for lead in &plan.leads {
+                let opens = lead.before(urgent.act_by);
+                days.extend([opens, opens.prev()]);
+            }
+            ats.push(At::Day(self.rng.pick(&days)));
+        }
+        let utc = |day: Day| (day.ordinal() - epoch_ordinal()) * 86_400;
+        let (first, end) = (utc(base) - 86_400, utc(base.step_days(250)));
+        for _ in 0..RANDOM_INSTANTS_PER_CONFIG {
+            let at = self.rng.int(first, end);
+            ats.push(self.instant(at, settings));
+        }
+        for _ in 0..NEAR_MIDNIGHT_PER_CONFIG {
+            let plan = self.active(plans);
+            let obligation = if self.rng.chance(80) {
+                &plan.obligations[0]
+            } else {
+                self.rng.pick(&plan.obligations.iter().collect::<Vec<_>>())
+            };
+            let midnight = match self.rng.int(0, 9) {
+                0..=3 => obligation.deadline_at,
+                4..=6 => obligation.lost_at,
+                7..=8 if !plan.leads.is_empty() => {
+                    let lead = self.rng.pick(&plan.leads);
+                    day_start(plan.zone, lead.before(obligation.act_by))
+                }
+                _ => {
+                    let day = base.step_days(self.rng.int(-30, 250));
+                    day_start(plan.zone, day)
+                }
+            };
+            let shift = match self.rng.int(0, 19) {
+                0..=5 => -1,
+                6..=10 => 0,
+                11..=14 => 1,
+                15..=16 => self.rng.pick(&[-1, 1]) * self.rng.int(2, 59),
+                _ => self.rng.pick(&[-1, 1]) * self.rng.int(60, 1800),
+            };
+            ats.push(self.instant(midnight + shift, settings));
+        }
+        ats
+    }
+
+    /// A number that is not retired.
+    fn active<'p>(&mut self, plans: &'p [Plan]) -> &'p Plan {
+        loop {
+            let plan = &plans[self.rng.int(0, plans.len() as i64 - 1) as usize];
+            if !plan.retired {
+                return plan;
+            }
+        }
+    }
+
+    /// `at`, written in UTC (`Z` or `+00:00`), in the user's offset, or in some other
+    /// offset: the instant is the same whichever.
+    fn instant(&mut self, at: i64, settings: &Settings) -> At {
+        let (offset, zulu) = match self.rng.int(0, 9) {
+            0..=3 => (0, self.rng.chance(75)),
+            4..=6 => (offset_at(settings.zone(), at), false),
+            _ => {
+                let minutes = self
+                    .rng
+                    .pick(&[-720, -570, -180, -60, 0, 345, 480, 765, 840]);
+                (minutes * 60, false)
+            }
+        };
+        At::Instant { at, offset, zulu }
     }
 }
 
@@ -1028,28 +1402,96 @@ fn day_field(value: &Value) -> Option<Day> {
     value.as_str().map(Day::parse)
 }
 
-/// One obligation as compared: rule, act-by, lost-on, days left, action.
-type Row = (String, Option<Day>, Option<Day>, Option<i64>, String);
-
-/// Differences between the binary's answer for one number and the reference; empty if none.
-fn compare(actual: &Value, expected: &Expected) -> Vec<String> {
-    let mut problems = Vec::new();
-    if actual["state"] != expected.state {
+/// An instant field (`deadline`, `lost_at`): its instant, after checking that it is RFC 3339
+/// to the second written in the user's offset at that instant.
+fn instant_field(
+    value: &Value,
+    key: &str,
+    user_zone: &str,
+    problems: &mut Vec<String>,
+) -> Option<i64> {
+    let text = value.as_str()?;
+    let Some((instant, offset)) = parse_rfc3339(text) else {
         problems.push(format!(
-            "state: expected {}, got {}",
-            expected.state, actual["state"]
+            "{key}: {text:?} is not RFC 3339 to the second (YYYY-MM-DDTHH:MM:SS±HH:MM)"
+        ));
+        return None;
+    };
+    let wanted = offset_at(user_zone, instant);
+    if offset != wanted {
+        problems.push(format!(
+            "{key}: {text:?} is written at offset {offset} s, but {user_zone} is at {wanted} s then"
         ));
     }
-    let urgent = expected.obligations.first();
+    Some(instant)
+}
+
+fn instant_text(instant: Option<i64>, user_zone: &str) -> String {
+    instant.map_or_else(
+        || "null".to_owned(),
+        |at| rfc3339(at, offset_at(user_zone, at), false),
+    )
+}
+
+/// One obligation as compared: rule, act-by, lost-on, deadline, lost-at, days left, action.
+type Row = (
+    String,
+    Option<Day>,
+    Option<Day>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    String,
+);
+
+fn row_text(row: &Row, user_zone: &str) -> String {
+    format!(
+        "({}, {}, {}, {}, {}, {:?}, {})",
+        row.0,
+        row.1.map_or("null".to_owned(), Day::text),
+        row.2.map_or("null".to_owned(), Day::text),
+        instant_text(row.3, user_zone),
+        instant_text(row.4, user_zone),
+        row.5,
+        row.6
+    )
+}
+
+/// Differences between the binary's answer for one number and the reference at the
+/// number's `today`; empty if none.
+fn compare(actual: &Value, plan: &Plan, today: Day, user_zone: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let state = plan.state(today);
+    if actual["state"] != state {
+        problems.push(format!("state: expected {state}, got {}", actual["state"]));
+    }
+    let urgent = plan.urgent();
     let top_level = [
         ("act_by", urgent.map(|o| Value::from(o.act_by.text()))),
         ("lost_on", urgent.map(|o| Value::from(o.lost_on.text()))),
-        ("days_left", urgent.map(|o| Value::from(o.days_left))),
+        (
+            "days_left",
+            urgent.map(|o| Value::from(days_from(today, o.act_by))),
+        ),
     ];
     for (key, wanted) in top_level {
         let wanted = wanted.unwrap_or(Value::Null);
         if actual[key] != wanted {
             problems.push(format!("{key}: expected {wanted}, got {}", actual[key]));
+        }
+    }
+    let top_instants = [
+        ("deadline", urgent.map(|o| o.deadline_at)),
+        ("lost_at", urgent.map(|o| o.lost_at)),
+    ];
+    for (key, wanted) in top_instants {
+        let got = instant_field(&actual[key], key, user_zone, &mut problems);
+        if got != wanted || (wanted.is_none() && !actual[key].is_null()) {
+            problems.push(format!(
+                "{key}: expected {}, got {}",
+                instant_text(wanted, user_zone),
+                actual[key]
+            ));
         }
     }
     let empty = Vec::new();
@@ -1065,36 +1507,51 @@ fn compare(actual: &Value, expected: &Expected) -> Vec<String> {
                 o["rule"].as_str().unwrap_or("?").to_owned(),
                 day_field(&o["act_by"]),
                 day_field(&o["lost_on"]),
+                instant_field(
+                    &o["deadline"],
+                    "obligation deadline",
+                    user_zone,
+                    &mut problems,
+                ),
+                instant_field(
+                    &o["lost_at"],
+                    "obligation lost_at",
+                    user_zone,
+                    &mut problems,
+                ),
                 o["days_left"].as_i64(),
                 o["action"].as_str().unwrap_or("?").to_owned(),
             )
         })
         .collect();
     got.sort_by_key(|o| (o.1, RULES.iter().position(|rule| *rule == o.0)));
-    let wanted: Vec<Row> = expected
+    let wanted: Vec<Row> = plan
         .obligations
         .iter()
         .map(|o| {
-            let action = match o.rule {
-                "topup_valid_for" => "top_up",
-                "use_every" => "use",
-                "fee" => "add_balance",
-                "valid_until" => "renew",
-                _ => "resume",
-            };
             (
                 o.rule.to_owned(),
                 Some(o.act_by),
                 Some(o.lost_on),
-                Some(o.days_left),
-                action.to_owned(),
+                Some(o.deadline_at),
+                Some(o.lost_at),
+                Some(days_from(today, o.act_by)),
+                o.action().to_owned(),
             )
         })
         .collect();
     if got != wanted {
+        let rows = |rows: &[Row]| {
+            rows.iter()
+                .map(|row| row_text(row, user_zone))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         problems.push(format!(
-            "obligations (rule, act_by, lost_on, days_left, action):\n  \
-             expected {wanted:?}\n  got      {got:?}"
+            "obligations (rule, act_by, lost_on, deadline, lost_at, days_left, action):\n  \
+             expected [{}]\n  got      [{}]",
+            rows(&wanted),
+            rows(&got)
         ));
     }
     problems
@@ -1102,24 +1559,63 @@ fn compare(actual: &Value, expected: &Expected) -> Vec<String> {
 
 #[derive(Default)]
 struct Tally {
-    numbers_checked: usize,
+    evaluations: usize,
+    /// Number-instants: one number at one `--at`.
+    checked: usize,
     obligations_checked: usize,
     states: BTreeMap<&'static str, usize>,
-    /// Days on a boundary: the act-by day, the first day of grace, the last day of grace,
-    /// the lost-on day, the first day of a reminder window and the day before it.
-    edges: BTreeMap<&'static str, usize>,
-    /// Number-days whose state would change if the user's lost-on day were taken from the
-    /// carrier-zone offset on the last day of grace rather than on the act-by day (the two
-    /// differ when a daylight-saving change falls inside the grace): a note, not a failure.
     rules: BTreeMap<&'static str, usize>,
+    /// Moments on a boundary of the most urgent obligation, by day (the number's today) and
+    /// by instant.
+    edges: BTreeMap<&'static str, usize>,
+    /// Number-instants whose carrier's clock is ahead of or behind the user's, whose
+    /// carrier's date differs from the user's, and whose user zone is the system's.
+    zones: BTreeMap<&'static str, usize>,
     disagreements: Vec<String>,
 }
 
+/// Every state, rule, edge and zone relation the default run must contain.
+const STATES: [&str; 6] = ["ok", "due", "grace", "lost", "paused", "retired"];
+const EDGES: [&str; 13] = [
+    "act-by day",
+    "first day after act-by",
+    "lost-on day",
+    "day before lost-on",
+    "window opens",
+    "day before a window",
+    "one second before the deadline",
+    "at the deadline",
+    "one second after the deadline",
+    "one second before lost-at",
+    "at lost-at",
+    "one second after lost-at",
+    "within 30 minutes of a carrier midnight",
+];
+const ZONE_RELATIONS: [&str; 5] = [
+    "carrier zone east of the user's",
+    "carrier zone west of the user's",
+    "carrier's date ahead of the user's",
+    "carrier's date behind the user's",
+    "no settings.timezone: the system zone",
+];
+
 fn check_config(config: &GeneratedConfig, index: usize, tally: &mut Tally) {
     let scratch = Scratch::with_config(&config.text);
-    for &today in &config.days {
+    let user_zone = config.settings.zone();
+    // The order `status` must list the numbers in, whatever "now" is.
+    let mut order: Vec<(bool, Option<i64>, &str)> = config
+        .numbers
+        .iter()
+        .zip(&config.plans)
+        .map(|(number, plan)| plan.order_key(&number.e164))
+        .collect();
+    order.sort();
+    let order: Vec<&str> = order.into_iter().map(|key| key.2).collect();
+    for &at in &config.ats {
+        let at_text = at.text();
         let outcome = scratch
-            .numkeep(&["status", "--json", "--at", &today.text()])
+            .numkeep(&["status", "--json", "--at", &at_text])
+            .env("TZ", config.settings.system_zone)
             .output();
         if outcome.code != 0 {
             let kept = std::env::temp_dir().join(format!("numkeep-reference-{index}.toml"));
@@ -1131,65 +1627,83 @@ fn check_config(config: &GeneratedConfig, index: usize, tally: &mut Tally) {
                 outcome.stderr
             );
         }
+        tally.evaluations += 1;
         let answer: Value = serde_json::from_str(&outcome.stdout).expect("status --json");
         let answer = answer.as_array().expect("a JSON array");
         assert_eq!(answer.len(), config.numbers.len(), "one entry per number");
-        let by_number: BTreeMap<&str, &Value> = answer
+        let listed: Vec<&str> = answer
             .iter()
-            .map(|entry| (entry["number"].as_str().unwrap_or("?"), entry))
+            .map(|entry| entry["number"].as_str().unwrap_or("?"))
             .collect();
-        let mut order_keys = Vec::with_capacity(answer.len());
-        let expectations: BTreeMap<&str, Expected> = config
-            .numbers
-            .iter()
-            .map(|number| {
-                let wanted = expected(number, &config.carriers, &config.settings, today);
-                (number.e164.as_str(), wanted)
-            })
-            .collect();
-        for entry in answer {
-            let number = entry["number"].as_str().unwrap_or("?");
-            let wanted = &expectations[number];
-            order_keys.push((
-                wanted.state == "retired",
-                wanted.obligations.first().map(|o| o.deadline_minute),
-            ));
-        }
-        if order_keys.windows(2).any(|pair| pair[0] > pair[1]) {
+        if listed != order {
+            let first = listed
+                .iter()
+                .zip(&order)
+                .position(|(got, wanted)| got != wanted)
+                .unwrap_or(0);
             tally.disagreements.push(format!(
-                "config {index}, today {}: numbers are not listed most urgent first",
-                today.text()
+                "config {index}, --at {at_text}: numbers are not listed most urgent first (by \
+                 deadline to the minute, then number; retired last): entry {first} is {}, \
+                 expected {}",
+                listed.get(first).unwrap_or(&"?"),
+                order.get(first).unwrap_or(&"?")
             ));
         }
-        for number in &config.numbers {
-            let wanted = &expectations[number.e164.as_str()];
-            tally.numbers_checked += 1;
-            tally.obligations_checked += wanted.obligations.len();
-            *tally.states.entry(wanted.state).or_default() += 1;
-            for edge in edges(number, &config.settings, wanted, today) {
+        let by_number: BTreeMap<&str, &Value> = listed.iter().copied().zip(answer).collect();
+        let user_today = match at {
+            At::Day(day) => day,
+            At::Instant { at, .. } => civil_at(user_zone, at).0,
+        };
+        for (number, plan) in config.numbers.iter().zip(&config.plans) {
+            let today = at.today(plan);
+            tally.checked += 1;
+            tally.obligations_checked += plan.obligations.len();
+            *tally.states.entry(plan.state(today)).or_default() += 1;
+            for obligation in &plan.obligations {
+                *tally.rules.entry(obligation.rule).or_default() += 1;
+            }
+            for edge in edges(plan, at, today) {
                 *tally.edges.entry(edge).or_default() += 1;
             }
-            for obligation in &wanted.obligations {
-                *tally.rules.entry(obligation.rule).or_default() += 1;
+            if config.settings.timezone.is_none() {
+                *tally.zones.entry(ZONE_RELATIONS[4]).or_default() += 1;
+            }
+            if let At::Instant { at, .. } = at
+                && !plan.retired
+            {
+                let (carrier, user) = (offset_at(plan.zone, at), offset_at(user_zone, at));
+                if carrier > user {
+                    *tally.zones.entry(ZONE_RELATIONS[0]).or_default() += 1;
+                } else if carrier < user {
+                    *tally.zones.entry(ZONE_RELATIONS[1]).or_default() += 1;
+                }
+                if today > user_today {
+                    *tally.zones.entry(ZONE_RELATIONS[2]).or_default() += 1;
+                } else if today < user_today {
+                    *tally.zones.entry(ZONE_RELATIONS[3]).or_default() += 1;
+                }
             }
             let Some(actual) = by_number.get(number.e164.as_str()) else {
                 tally.disagreements.push(format!(
-                    "config {index}, today {}: {} missing from the output",
-                    today.text(),
+                    "config {index}, --at {at_text}: {} missing from the output",
                     number.e164
                 ));
                 continue;
             };
-            let problems = compare(actual, wanted);
+            let problems = compare(actual, plan, today, user_zone);
             if !problems.is_empty() {
                 let carrier = number
                     .carrier
                     .map(|c| config.carriers[c].toml.clone())
                     .unwrap_or_default();
                 tally.disagreements.push(format!(
-                    "config {index}, numkeep status --json --at {}\n--- config\n{}\n{carrier}\n{}\
-                     --- differences\n{}\n--- actual\n{}",
+                    "config {index}, TZ={} numkeep status --json --at {at_text}\n\
+                     (the number's zone {}, its today {}, the user's {})\n--- config\n{}\n\
+                     {carrier}\n{}--- differences\n{}\n--- actual\n{}",
+                    config.settings.system_zone,
+                    plan.zone,
                     today.text(),
+                    user_today.text(),
                     config.settings_toml,
                     number.toml,
                     problems.join("\n"),
@@ -1200,35 +1714,14 @@ fn check_config(config: &GeneratedConfig, index: usize, tally: &mut Tally) {
     }
 }
 
-/// The days on which a state of `number` changes or is about to: its act-by day and the next,
-/// the lost-on day and the one before, each reminder window's first day and the one before.
-fn boundaries(number: &Number, carriers: &[Carrier], settings: &Settings, base: Day) -> Vec<Day> {
-    let wanted = expected(number, carriers, settings, base);
-    let Some(urgent) = wanted.obligations.first() else {
+/// Which boundaries of the most urgent obligation the moment falls on: days by the number's
+/// `today`, instants (for `--at` with a time) to the second.
+fn edges(plan: &Plan, at: At, today: Day) -> Vec<&'static str> {
+    let Some(urgent) = plan.urgent() else {
         return Vec::new();
     };
-    let mut days = vec![
-        urgent.act_by,
-        urgent.act_by.next(),
-        urgent.lost_on,
-        urgent.lost_on.prev(),
-    ];
-    let leads = leads_of(number, settings);
-    for lead in leads {
-        let opens = lead.before(urgent.act_by);
-        days.extend([opens, opens.prev()]);
-    }
-    days
-}
-
-/// Which boundaries of the most urgent obligation `today` falls on.
-fn edges(number: &Number, settings: &Settings, wanted: &Expected, today: Day) -> Vec<&'static str> {
-    let Some(urgent) = wanted.obligations.first() else {
-        return Vec::new();
-    };
-    let leads = leads_of(number, settings);
     let mut found = Vec::new();
-    match urgent.days_left {
+    match days_from(today, urgent.act_by) {
         0 => found.push("act-by day"),
         -1 => found.push("first day after act-by"),
         _ => {}
@@ -1238,14 +1731,37 @@ fn edges(number: &Number, settings: &Settings, wanted: &Expected, today: Day) ->
         1 => found.push("day before lost-on"),
         _ => {}
     }
-    if leads.iter().any(|lead| lead.before(urgent.act_by) == today) {
+    if plan
+        .leads
+        .iter()
+        .any(|lead| lead.before(urgent.act_by) == today)
+    {
         found.push("window opens");
     }
-    if leads
+    if plan
+        .leads
         .iter()
         .any(|lead| lead.before(urgent.act_by) == today.next())
     {
         found.push("day before a window");
+    }
+    if let At::Instant { at, .. } = at {
+        match at - urgent.deadline_at {
+            -1 => found.push("one second before the deadline"),
+            0 => found.push("at the deadline"),
+            1 => found.push("one second after the deadline"),
+            _ => {}
+        }
+        match at - urgent.lost_at {
+            -1 => found.push("one second before lost-at"),
+            0 => found.push("at lost-at"),
+            1 => found.push("one second after lost-at"),
+            _ => {}
+        }
+        let clock = civil_at(plan.zone, at).1;
+        if clock <= 1800 || clock >= 86_400 - 1800 {
+            found.push("within 30 minutes of a carrier midnight");
+        }
     }
     found
 }
@@ -1261,21 +1777,22 @@ fn status_agrees_with_the_reference_implementation() {
     let seed = env_number("NUMKEEP_REFERENCE_SEED").unwrap_or(DEFAULT_SEED);
     let configs = env_number("NUMKEEP_REFERENCE_CONFIGS").map_or(DEFAULT_CONFIGS, |n| n as usize);
     let mut tally = Tally::default();
-    let mut numbers = 0;
     for index in 0..configs {
         let config = generate(seed, index);
-        numbers += config.numbers.len();
         check_config(&config, index, &mut tally);
     }
     eprintln!(
-        "reference: {configs} configs (seed {seed}), {numbers} numbers, {} number-days and {} \
-         obligations checked, {} disagreements\n  states {:?}\n  rules {:?}\n  edges {:?}",
-        tally.numbers_checked,
+        "reference: {configs} configs (seed {seed}), {} status calls, {} number-instants and {} \
+         obligations checked, {} disagreements\n  states {:?}\n  rules {:?}\n  edges {:?}\n  \
+         zones {:?}",
+        tally.evaluations,
+        tally.checked,
         tally.obligations_checked,
         tally.disagreements.len(),
         tally.states,
         tally.rules,
         tally.edges,
+        tally.zones,
     );
     assert!(
         tally.disagreements.is_empty(),
@@ -1289,6 +1806,33 @@ fn status_agrees_with_the_reference_implementation() {
             .collect::<Vec<_>>()
             .join("\n\n")
     );
+    // Coverage is part of the claim: a run that never reached a case proves nothing about it.
+    let mut missing = Vec::new();
+    let required = [
+        ("state", &tally.states, &STATES[..]),
+        ("rule", &tally.rules, &RULES[..]),
+        ("edge", &tally.edges, &EDGES[..]),
+        ("zones", &tally.zones, &ZONE_RELATIONS[..]),
+    ];
+    for (kind, counts, names) in required {
+        for name in names {
+            if counts.get(name).copied().unwrap_or(0) == 0 {
+                missing.push(format!("{kind} {name:?}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the generated cases never reached: {}; change the generator (or the seed)",
+        missing.join(", ")
+    );
+    if configs >= DEFAULT_CONFIGS {
+        assert!(
+            tally.checked >= MIN_CHECKED,
+            "only {} number-instants were checked, fewer than {MIN_CHECKED}",
+            tally.checked
+        );
+    }
 }
 
 /// The reference calendar itself, against facts checked by hand.
@@ -1330,22 +1874,75 @@ fn reference_calendar_is_right() {
     assert_eq!(day("2028-03-01").prev(), day("2028-02-29"));
     assert_eq!(days_from(day("2026-11-23"), day("2026-11-30")), 7);
     assert_eq!(days_from(day("1970-01-01"), day("2000-03-01")), 11_017);
-    // The ordinal (used for day counts) agrees with stepping over four centuries.
+    // The ordinal (used for day counts and instants) agrees with stepping over four
+    // centuries, and converts back.
     let mut walking = day("1899-12-25");
     for _ in 0..146_200 {
         let next = walking.next();
         assert_eq!(next.ordinal(), walking.ordinal() + 1, "{walking:?}");
+        assert_eq!(Day::from_ordinal(next.ordinal()), next);
         walking = next;
     }
-    // Deadlines of DESIGN.md §2, computed the reference's way: 14 Dec 00:00 in Kuwait is
-    // 13 Dec 21:00 UTC; in Kiritimati, 13 Dec 10:00 UTC.
-    let minute = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_second() / 60;
+    // Instants of DESIGN.md §2, computed the reference's way: 14 Dec 00:00 in Kuwait is
+    // 13 Dec 21:00 UTC, 05:00 on the 14th in Shanghai, 16:00 on the 13th in New York; in
+    // Kiritimati, 13 Dec 10:00 UTC.
+    let instant = |text: &str| text.parse::<jiff::Timestamp>().unwrap().as_second();
+    let deadline = day_start("Asia/Kuwait", day("2026-12-14"));
+    assert_eq!(deadline, instant("2026-12-13T21:00:00Z"));
     assert_eq!(
-        deadline_minute(day("2026-12-13"), "Asia/Kuwait"),
-        minute("2026-12-13T21:00:00Z")
+        rfc3339(deadline, offset_at("Asia/Shanghai", deadline), false),
+        "2026-12-14T05:00:00+08:00"
     );
     assert_eq!(
-        deadline_minute(day("2026-12-13"), "Pacific/Kiritimati"),
-        minute("2026-12-13T10:00:00Z")
+        rfc3339(deadline, offset_at("America/New_York", deadline), false),
+        "2026-12-13T16:00:00-05:00"
     );
+    assert_eq!(rfc3339(deadline, 0, true), "2026-12-13T21:00:00Z");
+    assert_eq!(
+        parse_rfc3339("2026-12-13T16:00:00-05:00"),
+        Some((deadline, -5 * 3600))
+    );
+    assert_eq!(
+        parse_rfc3339("2026-12-14T02:45:00+05:45"),
+        Some((deadline, 345 * 60))
+    );
+    for bad in [
+        "2026-12-13T21:00:00Z",
+        "2026-12-13T21:00:00.000+00:00",
+        "2026-12-13T21:00+00:00",
+        "2026-02-29T00:00:00+00:00",
+        "2026-12-13 21:00:00+00:00",
+    ] {
+        assert_eq!(parse_rfc3339(bad), None, "{bad}");
+    }
+    assert_eq!(
+        day_start("Pacific/Kiritimati", day("2026-12-14")),
+        instant("2026-12-13T10:00:00Z")
+    );
+    // A day whose midnight does not exist starts when the clocks resume: Santiago skipped
+    // from 24:00 on 2 Sep 2023 to 01:00 (UTC−4 to UTC−3); Apia skipped 30 Dec 2011 whole.
+    assert_eq!(
+        day_start("America/Santiago", day("2023-09-03")),
+        instant("2023-09-03T04:00:00Z")
+    );
+    // St John's set its clocks back from 00:01 to 23:01 on 31 Oct 2004: 00:00 on the 31st
+    // came twice, first at UTC−2:30.
+    assert_eq!(
+        day_start("America/St_Johns", day("2004-10-31")),
+        instant("2004-10-31T02:30:00Z")
+    );
+    assert_eq!(
+        day_start("Pacific/Apia", day("2011-12-30")),
+        day_start("Pacific/Apia", day("2011-12-31"))
+    );
+    assert_eq!(
+        day_start("Pacific/Apia", day("2011-12-31")),
+        instant("2011-12-30T10:00:00Z")
+    );
+    // A date changes where the zone says: 20:59:59 UTC is still 13 Dec in Kuwait.
+    assert_eq!(
+        civil_at("Asia/Kuwait", deadline - 1),
+        (day("2026-12-13"), 86_399)
+    );
+    assert_eq!(civil_at("Asia/Kuwait", deadline), (day("2026-12-14"), 0));
 }
