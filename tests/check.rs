@@ -396,7 +396,7 @@ fn retired_number_needs_no_deadline() {
     let outcome = check(config).success();
     assert_eq!(
         outcome.stdout,
-        "config.toml: ok (1 numbers, 0 carriers, 1 files)\n"
+        "config.toml: ok (1 number, 0 carriers, 1 file)\n"
     );
     assert_eq!(outcome.stderr, "");
 }
@@ -542,7 +542,7 @@ fn a_valid_include_is_counted() {
     let outcome = check_in(&scratch).success();
     assert_eq!(
         outcome.stdout,
-        "config.toml: ok (1 numbers, 1 carriers, 2 files)\n"
+        "config.toml: ok (1 number, 1 carrier, 2 files)\n"
     );
     assert_eq!(outcome.stderr, "");
 }
@@ -560,7 +560,7 @@ fn an_include_pattern_that_matches_nothing_is_a_warning() {
     );
     assert_eq!(
         outcome.stdout,
-        "config.toml: ok (1 numbers, 0 carriers, 1 files)\n"
+        "config.toml: ok (1 number, 0 carriers, 1 file)\n"
     );
 }
 
@@ -628,7 +628,7 @@ last_topup = 2026-11-01
     );
     assert_eq!(
         outcome.stdout,
-        "config.toml: ok (1 numbers, 1 carriers, 1 files)\n"
+        "config.toml: ok (1 number, 1 carrier, 1 file)\n"
     );
 }
 

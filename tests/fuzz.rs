@@ -316,7 +316,12 @@ fn check_loaded(config: &Config, days: &[Date]) -> Result<(), TestCaseError> {
             let reports = status::evaluate(config, now);
             prop_assert_eq!(reports.len(), config.numbers.len());
             let _ = render::status::json(&reports, settings);
-            let _ = render::status::table(&reports, settings, day);
+            let _ = render::table::table(&reports, settings, day, render::table::Layout::default());
+            let narrow = render::table::Layout {
+                width: Some(40),
+                colour: true,
+            };
+            let _ = render::table::table(&reports, settings, day, narrow);
             let planned = plan::plan(config, &HashSet::<String>::new(), now);
             for delivery in &planned.deliveries {
                 let _ = render::digest::message(settings, &delivery.alerts, day);

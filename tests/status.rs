@@ -40,11 +40,11 @@ fn table_in_english() {
         outcome.stdout,
         "\
 numkeep status on Mon 2026-11-23
-NUMBER         LABEL             STATE                        ACT BY          DAYS  ACTION                        WHY
-+96551230001   Kuwait spare      grace (incoming calls only)  Thu 2026-11-12  -11   top up                        topped up 1.000 on 2026-11-10, valid 3d
-+96551234567   Kuwait bank OTP   due                          Tue 2026-11-24  1     top up                        topped up 5.000 on 2026-11-20, valid 5d
-+447700900123  UK 2FA            ok                           Wed 2027-04-14  142   use it (a call, SMS or data)  last used 2026-10-15, use every 6mo
-+14155550123   old Google Voice  retired                      -               -     -                             -
+NUMBER         LABEL             STATE                        ACT BY          DAYS  LOST ON         ACTION                        WHY
++96551230001   Kuwait spare      grace (incoming calls only)  Thu 2026-11-12  -11   Sun 2026-12-13  top up                        topped up 1.000 on 2026-11-10, valid 3d
++96551234567   Kuwait bank OTP   due                          Tue 2026-11-24  1     Fri 2026-12-25  top up                        topped up 5.000 on 2026-11-20, valid 5d
++447700900123  UK 2FA            ok                           Wed 2027-04-14  142   Thu 2027-04-15  use it (a call, SMS or data)  last used 2026-10-15, use every 6mo
++14155550123   old Google Voice  retired                      -               -     -               -                             -
 "
     );
     assert_eq!(outcome.stderr, "");
@@ -61,12 +61,89 @@ fn table_in_chinese() {
     assert_eq!(
         outcome.stdout,
         "\
-numkeep 号码状态（2026-11-23（周一））
-号码           备注              状态                          最晚处理日          剩余天数  要做什么                            原因
-+96551230001   Kuwait spare      宽限期 (incoming calls only)  2026-11-12（周四）  -11       充值                                2026-11-10 充值 1.000，有效期3天
-+96551234567   Kuwait bank OTP   待处理                        2026-11-24（周二）  1         充值                                2026-11-20 充值 5.000，有效期5天
-+447700900123  UK 2FA            正常                          2027-04-14（周三）  142       使用一次（打电话、发短信或用流量）  上次使用 2026-10-15，每6个月内至少使用一次
-+14155550123   old Google Voice  已弃用                        -                   -         -                                   -
+numkeep 号码状态：2026-11-23（周一）
+号码           备注              状态                           最晚处理日          剩余         可能被回收          要做什么                            原因
++96551230001   Kuwait spare      宽限期（incoming calls only）  2026-11-12（周四）  已过 11 天   2026-12-13（周日）  充值                                2026-11-10 充值 1.000，有效期 3 天
++96551234567   Kuwait bank OTP   待处理                         2026-11-24（周二）  还剩 1 天    2026-12-25（周五）  充值                                2026-11-20 充值 5.000，有效期 5 天
++447700900123  UK 2FA            正常                           2027-04-14（周三）  还剩 142 天  2027-04-15（周四）  使用一次（打电话、发短信或用流量）  上次使用 2026-10-15，每 6 个月内至少使用一次
++14155550123   old Google Voice  已销号                         -                   -            -                   -                                   -
+"
+    );
+}
+
+/// At 80 columns the reason and the label give way, then the action is cut; the numbers,
+/// states and dates stay whole. `COLUMNS` sets the width even in a pipe.
+#[test]
+fn table_fits_80_columns_in_both_languages() {
+    let scratch = Scratch::with_config(&fixture("table.toml"));
+    let outcome = scratch
+        .numkeep(&["status", "--at", "2026-11-23"])
+        .env("COLUMNS", "80")
+        .output()
+        .success();
+    assert_eq!(
+        outcome.stdout,
+        "\
+numkeep status on Mon 2026-11-23
+NUMBER         STATE              ACT BY          DAYS  LOST ON         ACTION
++96551230001   grace (incoming …  Thu 2026-11-12  -11   Sun 2026-12-13  top up
++96551234567   due                Tue 2026-11-24  1     Fri 2026-12-25  top up
++447700900123  ok                 Wed 2027-04-14  142   Thu 2027-04-15  use it …
++14155550123   retired            -               -     -               -
+"
+    );
+    assert!(
+        outcome
+            .stdout
+            .lines()
+            .all(|line| line.chars().count() <= 80)
+    );
+    let config = fixture("table.toml").replace("language = \"en\"", "language = \"zh-CN\"");
+    let scratch = Scratch::with_config(&config);
+    let outcome = scratch
+        .numkeep(&["status", "--at", "2026-11-23"])
+        .env("COLUMNS", "80")
+        .output()
+        .success();
+    assert_eq!(
+        outcome.stdout,
+        "\
+numkeep 号码状态：2026-11-23（周一）
+号码           状态       最晚处理日          剩余         可能被回收          要做什么
++96551230001   宽限期（…  2026-11-12（周四）  已过 11 天   2026-12-13（周日）  充值
++96551234567   待处理     2026-11-24（周二）  还剩 1 天    2026-12-25（周五）  充值
++447700900123  正常       2027-04-14（周三）  还剩 142 天  2027-04-15（周四）  使用一…
++14155550123   已销号     -                   -            -                   -
+"
+    );
+}
+
+/// Numbers in other zones: the dates are the carriers', the user's cut-off has its own
+/// column, and the last line says so. 200 columns leave the table whole.
+#[test]
+fn table_shows_the_local_cut_off_when_zones_differ() {
+    let scratch = Scratch::with_config(&fixture("status.toml"));
+    let outcome = scratch
+        .numkeep(&["status", "--at", "2026-11-23"])
+        .env("COLUMNS", "200")
+        .output()
+        .success();
+    assert_eq!(
+        outcome.stdout,
+        "\
+numkeep status on Mon 2026-11-23
+NUMBER         LABEL            STATE                          ACT BY          YOUR CUT-OFF  DAYS  LOST ON         ACTION                                 WHY
++96551230001   Kuwait in grace  grace (suspended, restorable)  Sat 2026-10-17  Sat 17:00     -37   Thu 2026-12-17  top up                                 topped up 2026-07-20, valid 90d
++447700900001  lost             lost                           Sat 2026-10-31  -             -23   Sun 2026-11-01  renew the plan                         valid until 2026-10-31
++85291230001   HK paused, due   due                            Sun 2026-11-29  Sun 11:00     6     Tue 2026-12-29  resume the pause                       paused since 2026-09-01, a pause lasts at mos…
++96551234567   Kuwait due       due                            Sun 2026-11-29  Sun 16:00     6     Fri 2027-01-29  top up                                 topped up 2026-09-01, valid 90d
++18085550100   Hawaii           due                            Mon 2026-11-30  Tue 05:00     7     Tue 2026-12-01  renew the plan                         valid until 2026-11-30
++12065550100   several rules    ok                             Wed 2026-12-09  -             16    Thu 2026-12-10  top up                                 topped up 2026-11-10, valid 30d
++85291234567   HK paused        paused                         Tue 2027-01-12  Tue 11:00     50    Thu 2027-02-11  resume the pause                       paused since 2026-10-15, a pause lasts at mos…
++15550100199   US snooze        ok                             Sun 2027-03-14  -             111   Thu 2027-04-29  add balance for the fee on 2027-03-15  balance 11.92 on 2026-11-01 pays 4 charges of…
++447700900123  giffgaff ok      ok                             Wed 2027-04-14  Wed 19:00     142   Thu 2027-04-15  use it (a call, SMS or data)           last used 2026-10-15, use every 6mo
++14155550123   retired          retired                        -               -             -     -               -                                      -
+Dates are the carriers'; YOUR CUT-OFF: when act-by ends in America/New_York.
 "
     );
 }
@@ -82,7 +159,7 @@ fn table_without_numbers() {
         outcome.stdout,
         "\
 numkeep status on Mon 2026-11-23
-NUMBER  LABEL  STATE  ACT BY  DAYS  ACTION  WHY
+NUMBER  LABEL  STATE  ACT BY  DAYS  LOST ON  ACTION  WHY
 (no numbers configured)
 "
     );
@@ -113,8 +190,8 @@ valid_until = 2027-01-31
         outcome.stdout,
         "\
 numkeep status on Mon 2026-11-23
-NUMBER         LABEL                STATE  ACT BY          DAYS  ACTION          WHY
-+447700900123  two lines and a tab  ok     Sun 2027-01-31  69    renew the plan  valid until 2027-01-31
+NUMBER         LABEL                STATE  ACT BY          DAYS  LOST ON         ACTION          WHY
++447700900123  two lines and a tab  ok     Sun 2027-01-31  69    Mon 2027-02-01  renew the plan  valid until 2027-01-31
 "
     );
 }
@@ -521,7 +598,8 @@ fn the_example_config_has_a_status() {
     assert!(lines[1].starts_with("NUMBER "), "{}", outcome.stdout);
 
     let numbers = status_json(&scratch, "2026-11-23");
-    assert_eq!(numbers.len(), lines.len() - 2, "one row per number");
+    let rows = lines.iter().filter(|line| line.starts_with('+')).count();
+    assert_eq!(numbers.len(), rows, "one row per number");
     for entry in &numbers {
         let state = entry["state"].as_str().unwrap();
         assert!(

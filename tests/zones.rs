@@ -94,7 +94,29 @@ fn table_email_log_and_json_name_the_same_dates() {
         .output()
         .success()
         .stdout;
-    assert!(table.contains(ACT_BY), "{table}");
+    // The table gives the carrier's date and, in its own column, the user's cut-off.
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("+965"))
+        .unwrap_or_default();
+    let words: Vec<&str> = row.split_whitespace().collect();
+    assert!(
+        words.windows(7).any(|run| run
+            == [
+                "Sun",
+                "2026-12-13",
+                "Mon",
+                "05:00",
+                "0",
+                "Mon",
+                "2026-12-21"
+            ]),
+        "{table}"
+    );
+    assert!(
+        table.ends_with("YOUR CUT-OFF: when act-by ends in Asia/Shanghai.\n"),
+        "{table}"
+    );
 
     let run = scratch
         .numkeep(&["run", "--once", "--at", at])

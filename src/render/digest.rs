@@ -78,7 +78,7 @@ pub fn body(settings: &Settings, alerts: &[Alert<'_>], today: Date) -> String {
     } else {
         let _ = writeln!(
             out,
-            "numkeep 在 {today_text} 检查了你的号码：{count} 个号码需要处理，最紧急的在前。\n"
+            "numkeep 在 {today_text} 检查了你的号码：{count} 个号码需要处理，按紧急程度排列。\n"
         );
     }
     for alert in alerts {
@@ -91,7 +91,7 @@ pub fn body(settings: &Settings, alerts: &[Alert<'_>], today: Date) -> String {
         );
     } else {
         out.push_str(
-            "处理之后请记录下来，提醒就会停止，例如：\n  numkeep renew 号码 --topup [金额] | --used | --balance 金额\n\n每个提前量只提醒一次；过了期限后每天提醒一次，直到号码续上或被回收。\n",
+            "处理之后请记录下来，提醒就会停止，例如：\n  numkeep renew 号码 --topup [金额] | --used | --balance 金额\n\n同一提醒只发一次；过了期限后每天提醒一次，直到号码续上或被回收。\n",
         );
     }
     out

@@ -2,4 +2,5 @@
 
 pub mod digest;
 pub mod status;
+pub mod table;
 pub mod words;

@@ -33,8 +33,20 @@ pub fn period(language: Language, period: Period) -> String {
                 Unit::Month => "个月",
                 Unit::Year => "年",
             };
-            format!("{count}{unit}")
+            format!("{count} {unit}")
         }
+    }
+}
+
+/// "every month" / "every 6 months": `每月`, `每 6 个月` (WORDS-zh.md), `every 1mo` style in
+/// English reasons.
+fn every_zh(every: Period) -> String {
+    match (every.count, every.unit) {
+        (1, Unit::Day) => "每天".to_owned(),
+        (1, Unit::Week) => "每周".to_owned(),
+        (1, Unit::Month) => "每月".to_owned(),
+        (1, Unit::Year) => "每年".to_owned(),
+        _ => format!("每 {}", period(Language::SimplifiedChinese, every)),
     }
 }
 
@@ -80,7 +92,8 @@ impl<'a> Zones<'a> {
         }
     }
 
-    fn differ(self) -> bool {
+    /// Whether the carrier counts in another zone than the user.
+    pub fn differ(self) -> bool {
         self.carrier.name != self.user.name
     }
 }
@@ -91,15 +104,11 @@ impl<'a> Zones<'a> {
 /// your time`. Every output that shows a deadline to a person goes through here, so none
 /// can show a date shifted into another calendar without saying so.
 pub fn deadline(language: Language, deadline: &Deadline, edge: Edge, zones: Zones<'_>) -> String {
-    let (date, instant) = match edge {
-        Edge::ActBy => (deadline.obligation.act_by, deadline.deadline_at),
-        Edge::LostOn => (deadline.obligation.lost_on, deadline.lost_at),
-    };
-    if !zones.differ() {
+    let date = edge_date(deadline, edge);
+    let Some(local) = local_cutoff(deadline, edge, zones) else {
         return date_with_weekday(language, date);
-    }
+    };
     let carrier = &zones.carrier.name;
-    let local = zones.user.tz.to_datetime(instant);
     let clock = format!("{:02}:{:02}", local.hour(), local.minute());
     let weekday_there = weekday(language, date.weekday());
     let weekday_here = weekday(language, local.date().weekday());
@@ -115,12 +124,7 @@ pub fn deadline(language: Language, deadline: &Deadline, edge: Edge, zones: Zone
             )
         }
         Language::SimplifiedChinese => {
-            // Beijing time is what users in China call their clock; elsewhere "your time".
-            let yours = if zones.user.name == "Asia/Shanghai" {
-                "北京时间"
-            } else {
-                "你的时间"
-            };
+            let yours = your_time(language, zones);
             let relation = match edge {
                 Edge::ActBy => "前",
                 Edge::LostOn => "起",
@@ -131,6 +135,57 @@ pub fn deadline(language: Language, deadline: &Deadline, edge: Edge, zones: Zone
                 local.day()
             )
         }
+    }
+}
+
+/// The table's form of [`deadline`]'s cut-off: `Mon 05:00`, the user's weekday and time
+/// (the local date is never more than a day from the carrier's); `None` in the same zone.
+pub fn cutoff_cell(
+    language: Language,
+    deadline: &Deadline,
+    edge: Edge,
+    zones: Zones<'_>,
+) -> Option<String> {
+    let local = local_cutoff(deadline, edge, zones)?;
+    let weekday = weekday(language, local.date().weekday());
+    Some(format!(
+        "{weekday} {:02}:{:02}",
+        local.hour(),
+        local.minute()
+    ))
+}
+
+/// What the user's clock reads at the instant `edge` falls, when the carrier counts in
+/// another zone.
+fn local_cutoff(
+    deadline: &Deadline,
+    edge: Edge,
+    zones: Zones<'_>,
+) -> Option<jiff::civil::DateTime> {
+    if !zones.differ() {
+        return None;
+    }
+    let instant = match edge {
+        Edge::ActBy => deadline.deadline_at,
+        Edge::LostOn => deadline.lost_at,
+    };
+    Some(zones.user.tz.to_datetime(instant))
+}
+
+fn edge_date(deadline: &Deadline, edge: Edge) -> Date {
+    match edge {
+        Edge::ActBy => deadline.obligation.act_by,
+        Edge::LostOn => deadline.obligation.lost_on,
+    }
+}
+
+/// What the user calls their own clock: 北京时间 in China (what people there say), else
+/// "your time".
+pub fn your_time(language: Language, zones: Zones<'_>) -> &'static str {
+    match language {
+        Language::English => "your time",
+        Language::SimplifiedChinese if zones.user.name == "Asia/Shanghai" => "北京时间",
+        Language::SimplifiedChinese => "你的时间",
     }
 }
 
@@ -177,6 +232,11 @@ fn date_digits(date: Date) -> Option<[u8; 10]> {
     ])
 }
 
+/// `1 number`, `2 numbers`: English counts with the noun that fits.
+pub fn count(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// "3 days left", "today is the last day", "2 days ago" (in grace).
 pub fn days_left(language: Language, days: i32) -> String {
     match (language, days) {
@@ -198,9 +258,9 @@ pub fn state(language: Language, state: State) -> &'static str {
             State::Ok => "正常",
             State::Due => "待处理",
             State::Grace => "宽限期",
-            State::Lost => "已失效",
-            State::Paused => "停机保号",
-            State::Retired => "已弃用",
+            State::Lost => "可能已被回收",
+            State::Paused => "停机保号中",
+            State::Retired => "已销号",
         },
     }
 }
@@ -264,11 +324,11 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
                     compact(*valid_for)
                 )
             }
-            (None, false) => write!(out, "{on} 充值，有效期{}", period(language, *valid_for)),
+            (None, false) => write!(out, "{on} 充值，有效期 {}", period(language, *valid_for)),
             (Some(amount), false) => {
                 write!(
                     out,
-                    "{on} 充值 {amount}，有效期{}",
+                    "{on} 充值 {amount}，有效期 {}",
                     period(language, *valid_for)
                 )
             }
@@ -300,11 +360,7 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
                 } else {
                     "上次使用"
                 };
-                write!(
-                    out,
-                    "{what} {last}，每{}内至少使用一次",
-                    period(language, *every)
-                )
+                write!(out, "{what} {last}，{}内至少使用一次", every_zh(*every))
             }
             (UseEvery::CalendarMonth, false) => {
                 let what = if *by_topup {
@@ -337,8 +393,8 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
             } else {
                 write!(
                     out,
-                    "{read_on} 余额 {balance}，够扣 {charges_paid} 次（每{}扣 {fee}）；{first_unpaid} 的扣费将无法支付",
-                    period(language, *every)
+                    "{read_on} 余额 {balance}，够扣 {charges_paid} 次（{}扣 {fee}）；{first_unpaid} 的扣费将无法支付",
+                    every_zh(*every)
                 )
             }
         }
@@ -357,7 +413,7 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
                     compact(*max)
                 )
             } else {
-                write!(out, "{since} 起停机保号，最长{}", period(language, *max))
+                write!(out, "{since} 起停机保号，最长 {}", period(language, *max))
             }
         }
     };
@@ -421,7 +477,7 @@ mod tests {
         assert_eq!(period(Language::English, Period::months(6)), "6 months");
         assert_eq!(
             period(Language::SimplifiedChinese, Period::months(6)),
-            "6个月"
+            "6 个月"
         );
     }
 

@@ -259,12 +259,13 @@ fn check(path: &Path) -> Result<(), Failure> {
     let loaded = load_config(path, None)?;
     warn_about_permissions(&loaded);
     let config = &loaded.config;
+    let count = render::words::count;
     println!(
-        "{}: ok ({} numbers, {} carriers, {} files)",
+        "{}: ok ({}, {}, {})",
         path.display(),
-        config.numbers.len(),
-        config.carriers.len(),
-        loaded.files.len()
+        count(config.numbers.len(), "number", "numbers"),
+        count(config.carriers.len(), "carrier", "carriers"),
+        count(loaded.files.len(), "file", "files"),
     );
     // As in `status`: the process ends now; no need to free the config entry by entry.
     std::mem::forget(loaded);
@@ -280,7 +281,8 @@ fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
     let result = if json {
         render::status::write_json(&mut stdout, &reports, &config.settings)
     } else {
-        let table = render::status::table(&reports, &config.settings, now.user_today());
+        let layout = terminal_layout(&std::io::stdout());
+        let table = render::table::table(&reports, &config.settings, now.user_today(), layout);
         stdout.write_all(table.as_bytes())
     };
     let result = match result.and_then(|()| stdout.flush()) {
@@ -294,6 +296,36 @@ fn status(path: &Path, json: bool, at: Option<&str>) -> Result<(), Failure> {
     std::mem::forget(reports);
     std::mem::forget(loaded);
     result
+}
+
+/// The table fits the terminal and colours its states there; in a pipe or a file it is
+/// neither cut nor coloured. `COLUMNS` sets the width anywhere, `NO_COLOR` (or a dumb
+/// terminal) turns colour off.
+fn terminal_layout(stdout: &std::io::Stdout) -> render::table::Layout {
+    use std::io::IsTerminal;
+    let terminal = stdout.is_terminal();
+    let size = terminal
+        .then(|| rustix::termios::tcgetwinsize(stdout).ok())
+        .flatten()
+        .map(|size| usize::from(size.ws_col));
+    layout_for(terminal, size, |name| std::env::var(name).ok())
+}
+
+fn layout_for(
+    terminal: bool,
+    terminal_width: Option<usize>,
+    env: impl Fn(&str) -> Option<String>,
+) -> render::table::Layout {
+    let set = |name: &str| env(name).filter(|value| !value.is_empty());
+    let width = set("COLUMNS")
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .or(terminal_width)
+        .filter(|width| *width > 0);
+    let dumb = set("TERM").is_some_and(|term| term == "dumb");
+    render::table::Layout {
+        width,
+        colour: terminal && set("NO_COLOR").is_none() && !dumb,
+    }
 }
 
 fn parse_amount(flag: &str, text: &str) -> Result<Decimal, Failure> {
@@ -427,4 +459,100 @@ fn renew(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use render::table::Layout;
+
+    #[test]
+    fn the_table_is_cut_and_coloured_only_where_it_should_be() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }
+        };
+        let cases = [
+            // (terminal, its width, environment, layout)
+            (
+                true,
+                Some(120),
+                env(&[]),
+                Layout {
+                    width: Some(120),
+                    colour: true,
+                },
+            ),
+            (
+                true,
+                Some(120),
+                env(&[("NO_COLOR", "1")]),
+                Layout {
+                    width: Some(120),
+                    colour: false,
+                },
+            ),
+            (
+                true,
+                Some(120),
+                env(&[("NO_COLOR", "")]),
+                Layout {
+                    width: Some(120),
+                    colour: true,
+                },
+            ),
+            (
+                true,
+                Some(120),
+                env(&[("TERM", "dumb")]),
+                Layout {
+                    width: Some(120),
+                    colour: false,
+                },
+            ),
+            (
+                true,
+                Some(120),
+                env(&[("COLUMNS", "80")]),
+                Layout {
+                    width: Some(80),
+                    colour: true,
+                },
+            ),
+            (
+                false,
+                None,
+                env(&[]),
+                Layout {
+                    width: None,
+                    colour: false,
+                },
+            ),
+            (
+                false,
+                None,
+                env(&[("COLUMNS", "80")]),
+                Layout {
+                    width: Some(80),
+                    colour: false,
+                },
+            ),
+            (
+                false,
+                None,
+                env(&[("COLUMNS", "wide")]),
+                Layout {
+                    width: None,
+                    colour: false,
+                },
+            ),
+        ];
+        for (terminal, width, env, expected) in cases {
+            assert_eq!(layout_for(terminal, width, env), expected);
+        }
+    }
 }
