@@ -353,9 +353,32 @@ fn chinese_digest() {
     let body = decoded_body(&mine.data);
     assert!(body.contains("要做什么：充值"), "{body}");
     assert!(
-        body.contains("最晚处理：2026-11-25（周三）（还剩 2 天）"),
+        body.contains("最晚处理：2026-11-25（周三），还剩 2 天"),
         "{body}"
     );
+    // One language per message: what is left once the user's own names and the command
+    // line are taken out has no Latin letters.
+    let subject = crate::support::mail::decoded_header(&mine.data, "Subject");
+    assert!(subject.starts_with("numkeep："), "{subject}");
+    let allowed = [
+        "numkeep renew",
+        "--topup",
+        "--used",
+        "--balance",
+        "numkeep",
+        "Zain Kuwait prepaid",
+        "Kuwait line",
+        "UK line",
+    ];
+    for text in [subject.as_str(), body.as_str()] {
+        let rest = allowed
+            .iter()
+            .fold(text.to_owned(), |rest, name| rest.replace(name, ""));
+        assert!(
+            !rest.chars().any(|c| c.is_ascii_alphabetic()),
+            "English in a Chinese message:\n{text}"
+        );
+    }
 }
 
 #[test]

@@ -268,3 +268,55 @@ last_used = 2026-06-01
         "{stdout}"
     );
 }
+
+/// In Chinese, `renew`'s answer and the test message are Chinese throughout: no Latin
+/// letters but the zone names, the file name, the number's carrier and `numkeep`.
+#[test]
+fn chinese_answers_are_one_language() {
+    let server = SmtpServer::start(Mode::Plain);
+    let scratch = Scratch::with_config(
+        &config(Some(server.port())).replace("[settings]", "[settings]\nlanguage = \"zh-CN\""),
+    );
+    let latin_outside = |text: &str, allowed: &[&str]| {
+        let rest = allowed
+            .iter()
+            .fold(text.to_owned(), |rest, name| rest.replace(name, ""));
+        rest.chars().any(|c| c.is_ascii_alphabetic())
+    };
+    // 12:00 UTC is 20:00 in Shanghai and 15:00 in Kuwait: 30 Nov there, recorded as such.
+    let outcome = std::process::Command::new("faketime")
+        .arg("2026-11-30 12:00:00 UTC")
+        .arg(env!("CARGO_BIN_EXE_numkeep"))
+        .arg("--config")
+        .arg(scratch.config_path())
+        .args(["renew", "+965 5123 4567", "--topup"])
+        .output()
+        .expect("faketime (apt install faketime) runs the binary");
+    let renewed = String::from_utf8_lossy(&outcome.stdout).into_owned();
+    let config_path = scratch.config_path().display().to_string();
+    assert_eq!(
+        renewed,
+        format!(
+            "+96551234567：已记录到 {config_path}。下一步：请在 2026-12-29（周二，Asia/Kuwait 日期；北京时间 12月30日 05:00）前充值，还剩 29 天\n"
+        ),
+    );
+    assert!(
+        !latin_outside(&renewed, &[&config_path, "Asia/Kuwait"]),
+        "{renewed}"
+    );
+
+    scratch
+        .numkeep(&["test-alert", "--at", "2026-12-01T09:00"])
+        .output()
+        .success();
+    let messages = server.messages();
+    let body = decoded_body(&messages[0].data);
+    assert!(
+        body.contains("最紧急的是 +96551234567：请在 2026-12-29"),
+        "{body}"
+    );
+    assert!(
+        !latin_outside(&body, &["numkeep", "Asia/Kuwait", "Asia/Shanghai"]),
+        "English in a Chinese message:\n{body}"
+    );
+}

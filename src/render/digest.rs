@@ -34,7 +34,7 @@ pub fn subject(settings: &Settings, alerts: &[Alert<'_>]) -> String {
         (Threshold::Grace(_), true) => format!("{number} is past its deadline, lost on {lost_on}"),
         (Threshold::Grace(_), false) => format!("{number} 已过期限，将于 {lost_on} 被回收"),
         (Threshold::Lead(_), true) => format!("{number} by {act_by}"),
-        (Threshold::Lead(_), false) => format!("{number} 请在 {act_by} 前处理"),
+        (Threshold::Lead(_), false) => format!("请在 {act_by}前处理 {number}"),
     };
     match (count, english) {
         (1, true) => format!("numkeep: {headline}"),
@@ -154,8 +154,8 @@ fn write_alert(out: &mut String, settings: &Settings, alert: &Alert<'_>) {
         }
     } else {
         let when = match alert.threshold {
-            Threshold::Lost => format!("{act_by}（已过）"),
-            _ => format!("{act_by}（{}）", words::days_left(language, days)),
+            Threshold::Lost => format!("{act_by}，已过"),
+            _ => format!("{act_by}，{}", words::days_left(language, days)),
         };
         let what = match alert.threshold {
             Threshold::Lost => format!("号码可能已被回收；如运营商仍允许，请立即{action}"),
@@ -167,13 +167,13 @@ fn write_alert(out: &mut String, settings: &Settings, alert: &Alert<'_>) {
         let _ = writeln!(out, "  原因：    {why}");
         match (alert.threshold, alert.grace_state()) {
             (Threshold::Lost, _) => {
-                let _ = writeln!(out, "  回收日期：{lost_on}（这是最后一次通知）");
+                let _ = writeln!(out, "  回收日期：{lost_on}起可能已被回收。这是最后一次通知");
             }
             (_, phase) => {
                 if let Some(phase) = phase {
                     let _ = writeln!(out, "  当前状态：{}", single_line(phase));
                 }
-                let _ = writeln!(out, "  回收日期：{lost_on}（如不处理）");
+                let _ = writeln!(out, "  回收日期：如不处理，{lost_on}起可能被回收");
             }
         }
     }

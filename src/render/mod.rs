@@ -1,6 +1,7 @@
 //! Pure rendering of what the core computed: status tables, JSON, reminder messages.
 
 pub mod digest;
+pub mod notice;
 pub mod status;
 pub mod table;
 pub mod words;

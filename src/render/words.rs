@@ -111,26 +111,27 @@ pub fn deadline(language: Language, deadline: &Deadline, edge: Edge, zones: Zone
     let carrier = &zones.carrier.name;
     let clock = format!("{:02}:{:02}", local.hour(), local.minute());
     let weekday_there = weekday(language, date.weekday());
-    let weekday_here = weekday(language, local.date().weekday());
     match language {
         Language::English => {
             let relation = match edge {
                 Edge::ActBy => "before",
                 Edge::LostOn => "from",
             };
+            let weekday_here = weekday(language, local.date().weekday());
             format!(
                 "{weekday_there} {date} ({carrier}), {relation} {weekday_here} {} {clock} your time",
                 local.date()
             )
         }
         Language::SimplifiedChinese => {
+            // One bracket, so that it reads inside 请在 … 前 and never nests.
             let yours = your_time(language, zones);
             let relation = match edge {
-                Edge::ActBy => "前",
-                Edge::LostOn => "起",
+                Edge::ActBy => "",
+                Edge::LostOn => " 起",
             };
             format!(
-                "{date}（{weekday_there}，{carrier} 日期），{yours} {}月{}日（{weekday_here}）{clock} {relation}",
+                "{date}（{weekday_there}，{carrier} 日期；{yours} {}月{}日 {clock}{relation}）",
                 local.month(),
                 local.day()
             )

@@ -17,7 +17,6 @@ use crate::config::phone::normalize_number;
 use crate::config::{self, Diagnostics, Loaded, ReadContext};
 use crate::engine::status::{Now, carrier_zone, evaluate, evaluate_number};
 use crate::render;
-use crate::render::words::{Edge, Zones};
 
 use super::clock;
 use super::files::write_atomically;
@@ -441,22 +440,8 @@ fn renew(
             now
         };
         let report = evaluate_number(renewed_config, entry, now);
-        let language = settings.language;
-        match report.most_urgent() {
-            Some(deadline) => println!(
-                "{number}: recorded in {}; next: {} by {} ({})",
-                file.display(),
-                render::words::action(language, &deadline.obligation),
-                render::words::deadline(
-                    language,
-                    deadline,
-                    Edge::ActBy,
-                    Zones::of(entry, settings)
-                ),
-                render::words::days_left(language, deadline.days_left),
-            ),
-            None => println!("{number}: recorded in {}", file.display()),
-        }
+        let file = file.display().to_string();
+        println!("{}", render::notice::renewed(settings, &report, &file));
     }
     Ok(())
 }

@@ -415,28 +415,8 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
 }
 
 fn test_message_body(config: &Config, now: &Zoned, core_now: Now) -> String {
-    let mut body = format!(
-        "This is a test message from numkeep, sent {}.\nIf you can read it, reminders will reach you here.\n\nnumkeep watches {} number(s); checks run at \"{}\" ({}).\n",
-        now.strftime("%Y-%m-%d %H:%M %Z"),
-        config.numbers.len(),
-        config.settings.check_at.text,
-        config.settings.timezone.name,
-    );
-    if let Some(report) = most_urgent(config, core_now)
-        && let Some(deadline) = report.most_urgent()
-    {
-        // The rest of this message is English; one language per message.
-        let language = Language::English;
-        let zones = Zones::of(report.entry, &config.settings);
-        body.push_str(&format!(
-            "The most urgent is {}: {} by {} ({}).\n",
-            report.entry.number,
-            render::words::action(language, &deadline.obligation),
-            render::words::deadline(language, deadline, Edge::ActBy, zones),
-            render::words::days_left(language, deadline.days_left),
-        ));
-    }
-    body
+    let urgent = most_urgent(config, core_now);
+    render::notice::test_message(&config.settings, now, config.numbers.len(), urgent.as_ref())
 }
 
 /// The one-line STATUS systemd shows: the next check and the most urgent number.

@@ -20,6 +20,35 @@ pub fn decoded_body(raw: &str) -> String {
     String::from_utf8_lossy(&bytes).replace("\r\n", "\n")
 }
 
+/// A header's value as a mail client shows it: RFC 2047 `=?utf-8?b?…?=` words decoded
+/// (base64 only: what lettre writes), the whitespace between two encoded words dropped.
+pub fn decoded_header(raw: &str, name: &str) -> String {
+    let value = header(raw, name);
+    let mut out = Vec::new();
+    let mut previous_encoded = false;
+    for word in value.split(' ') {
+        let encoded = word
+            .strip_prefix("=?")
+            .and_then(|rest| rest.strip_suffix("?="))
+            .and_then(|rest| {
+                let (charset, rest) = rest.split_once('?')?;
+                let (encoding, text) = rest.split_once('?')?;
+                (charset.eq_ignore_ascii_case("utf-8") && encoding.eq_ignore_ascii_case("b"))
+                    .then(|| base64(text))
+            });
+        let joins_previous = encoded.is_some() && previous_encoded;
+        if !out.is_empty() && !joins_previous {
+            out.push(b' ');
+        }
+        previous_encoded = encoded.is_some();
+        match encoded {
+            Some(bytes) => out.extend(bytes),
+            None => out.extend_from_slice(word.as_bytes()),
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn base64(text: &str) -> Vec<u8> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => Some(c - b'A'),
