@@ -9,8 +9,31 @@ use clap_complete::Shell;
 use roff::{Roff, bold, italic, roman};
 
 /// Writes the completion script for `shell`.
-pub fn write_completions(shell: Shell, mut command: Command, out: &mut dyn Write) {
+pub fn write_completions(shell: Shell, command: Command, out: &mut dyn Write) {
+    let mut command = without_hidden_subcommands(command);
     clap_complete::generate(shell, &mut command, "numkeep", out);
+}
+
+/// The command as completions should see it: clap_complete's bash script offers hidden
+/// subcommands too (`manpage` is for packagers), so rebuild the top level without them.
+/// `command` is unbuilt: its arguments are the declared ones, without the automatic
+/// `--help` and `--version`, which building the copy adds again.
+fn without_hidden_subcommands(command: Command) -> Command {
+    let mut visible = Command::new("numkeep")
+        .args(command.get_arguments().cloned())
+        .subcommands(
+            command
+                .get_subcommands()
+                .filter(|sub| !sub.is_hide_set())
+                .cloned(),
+        );
+    if command.get_version().is_some() {
+        visible = visible.version(env!("CARGO_PKG_VERSION"));
+    }
+    if let Some(about) = command.get_about() {
+        visible = visible.about(about.clone());
+    }
+    visible
 }
 
 /// Writes numkeep(1): clap_mangen's title, name and global options, then every command
