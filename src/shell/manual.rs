@@ -96,7 +96,8 @@ fn write_without_preamble(text: &str, preamble: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(text.strip_prefix(preamble).unwrap_or(text).as_bytes());
 }
 
-/// Text as source lines of at most about 70 bytes: mandoc's lint wants lines under 80.
+/// Text as source lines of at most 64 characters before escaping: mandoc's lint wants
+/// source lines under 80 bytes, and roff escapes lengthen them (`-` becomes `\-`).
 fn paragraph(roff: &mut Roff, text: &str) {
     let mut line = String::new();
     for word in text.split_whitespace() {
