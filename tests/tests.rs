@@ -8,6 +8,8 @@ mod daemon;
 mod delivery;
 mod faults;
 mod fuzz;
+mod journald;
+mod manual;
 mod messages;
 mod reference;
 mod renew;

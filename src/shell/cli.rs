@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
@@ -82,6 +82,19 @@ enum Command {
         #[arg(long, value_name = "WHEN")]
         at: Option<String>,
     },
+    /// Print the completion script for SHELL, as in `numkeep completions bash > FILE`
+    Completions {
+        /// The shell to complete in
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the numkeep(1) manual page (roff): for packaging
+    #[command(hide = true)]
+    Manpage {
+        /// The date in the page's title line
+        #[arg(long, value_name = "DATE", default_value = "")]
+        date: String,
+    },
 }
 
 /// Why a command failed, and so which exit code it gets.
@@ -149,6 +162,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run { once: true, at } => super::daemon::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
         Command::TestAlert { at } => super::daemon::test_alert(&config_path, at.as_deref()),
+        Command::Completions { shell } => {
+            super::manual::write_completions(shell, Cli::command(), &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Manpage { date } => {
+            super::manual::write_manpage(Cli::command(), &date, &mut std::io::stdout())
+                .map_err(|error| Failure::Runtime(format!("cannot write output: {error}")))
+        }
     }
 }
 

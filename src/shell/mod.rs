@@ -7,6 +7,7 @@ pub mod daemon;
 pub mod files;
 pub mod logging;
 pub mod mail;
+pub mod manual;
 pub mod store;
 pub mod systemd;
 pub mod watch;
