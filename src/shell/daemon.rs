@@ -18,7 +18,7 @@ use crate::engine::status::{Now, State, most_urgent};
 use crate::render;
 use crate::render::words::{Edge, Zones};
 
-use super::cli::{Failure, load_config, load_config_with, warn_about_permissions};
+use super::app::{Failure, load_config, load_config_with, warn_about_permissions};
 use super::clock;
 use super::mail::{Mailer, SendError, smtp_timeout};
 use super::store::{Pending, Store, state_directory};
@@ -82,7 +82,7 @@ fn open_store(config: &Config) -> Result<Store, Failure> {
                 .into(),
         )
     })?;
-    Store::open(&dir).map_err(|error| Failure::Runtime(error.to_string()))
+    Ok(Store::open(&dir)?)
 }
 
 /// The mailer for the config, or the reason email cannot work (reported per channel).
@@ -124,9 +124,7 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
 }
 
 fn save(store: &mut Store, now: &Zoned) -> Result<(), Failure> {
-    store
-        .save(now.date())
-        .map_err(|error| Failure::Runtime(error.to_string()))
+    Ok(store.save(now.date())?)
 }
 
 /// Delivers everything the plan says is due: the log at once, then every email recipient

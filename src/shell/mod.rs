@@ -1,6 +1,7 @@
 //! The imperative shell: the command line, the daemon loop, senders, the state store and
 //! systemd. It reads the clock and does the I/O; every decision comes from the core.
 
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod daemon;

@@ -48,6 +48,15 @@ impl std::fmt::Display for StoreError {
     }
 }
 
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Io(_, error) => Some(error),
+            StoreError::Locked(_) | StoreError::NewerSchema(..) => None,
+        }
+    }
+}
+
 /// A channel whose last send failed.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Pending {
