@@ -7,5 +7,6 @@
 
 pub mod config;
 pub mod engine;
+pub mod model;
 pub mod render;
 pub mod shell;

@@ -19,11 +19,11 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, Diagnostics, LineCounter, Severity, SourceFile};
-use super::model::*;
-use super::money::{float_text, parse_money};
-use super::period::Period;
-use super::phone::normalize_number;
 use super::plain::{PlainTable, PlainTables};
+use crate::model::money::{float_text, parse_money};
+use crate::model::period::Period;
+use crate::model::phone::normalize_number;
+use crate::model::*;
 
 /// What the reader needs from the world, provided by the shell so that reading stays pure.
 #[derive(Clone, Debug)]
@@ -1243,7 +1243,7 @@ impl<'a> FileReader<'a> {
         // Without a valid number the table is not kept, but the rest is still read, so
         // that every problem in it is reported at once.
         let mut number = NumberEntry::new(phone.unwrap_or_default(), location);
-        number.rules = self.rule_set(table, context, zones).into();
+        number.set_own_rules(self.rule_set(table, context, zones));
         for (key, value) in table.entries() {
             match key.get_ref().as_ref() {
                 "label" => number.label = self.string("label", value).map(String::into_boxed_str),
@@ -1271,13 +1271,13 @@ impl<'a> FileReader<'a> {
                 }
                 "last_topup" => number.last_topup = self.date("last_topup", value),
                 "last_topup_amount" => {
-                    number.extras.last_topup_amount = self.money("last_topup_amount", value);
+                    number.set_last_topup_amount(self.money("last_topup_amount", value));
                 }
                 "last_used" => number.last_used = self.date("last_used", value),
-                "balance" => number.extras.balance = self.balance(value),
-                "next_charge" => number.extras.next_charge = self.date("next_charge", value),
+                "balance" => number.set_balance(self.balance(value)),
+                "next_charge" => number.set_next_charge(self.date("next_charge", value)),
                 "valid_until" => number.valid_until = self.date("valid_until", value),
-                "paused_since" => number.extras.paused_since = self.date("paused_since", value),
+                "paused_since" => number.set_paused_since(self.date("paused_since", value)),
                 "status" => {
                     if let Some(text) = self.str("status", value) {
                         match text {
@@ -1290,9 +1290,11 @@ impl<'a> FileReader<'a> {
                         }
                     }
                 }
-                "email" => number.extras.email = self.mailboxes("email", value).unwrap_or_default(),
+                "email" => {
+                    number.set_own_recipients(self.mailboxes("email", value).unwrap_or_default());
+                }
                 "remind_before" => {
-                    number.extras.remind_before = self.periods("remind_before", value)
+                    number.set_own_remind_before(self.periods("remind_before", value));
                 }
                 _ => {}
             }
@@ -1337,7 +1339,7 @@ impl<'a> FileReader<'a> {
                 );
             }
             if let TopupValidity::ByAmount(tiers) = validity {
-                match number.extras.last_topup_amount {
+                match number.last_topup_amount() {
                     None => self.error(
                         span.clone(),
                         format!(
@@ -1368,7 +1370,7 @@ impl<'a> FileReader<'a> {
             );
         }
         if let Some(fee) = rules.fee {
-            match number.extras.balance {
+            match number.balance() {
                 None => self.error(
                     span.clone(),
                     format!(
@@ -1420,7 +1422,7 @@ impl<'a> FileReader<'a> {
 /// computed twice (here, and again for every status). A fee can step 100,000 charges ahead,
 /// so fees are always computed.
 fn may_leave_the_date_range(number: &NumberEntry) -> bool {
-    use super::period::Unit;
+    use crate::model::period::Unit;
     let rules = number.effective_rules();
     if rules.fee.is_some() {
         return true;
@@ -1454,7 +1456,7 @@ fn may_leave_the_date_range(number: &NumberEntry) -> bool {
         number.last_topup,
         number.last_used,
         number.valid_until,
-        number.extras.paused_since,
+        number.paused_since(),
     ]
     .into_iter()
     .flatten()

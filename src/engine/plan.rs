@@ -11,9 +11,9 @@ use std::fmt;
 
 use jiff::civil::Date;
 
-use crate::config::model::{Config, GracePhase, NumberEntry};
-use crate::config::period::Period;
-use crate::config::phone::PhoneNumber;
+use crate::model::period::Period;
+use crate::model::phone::PhoneNumber;
+use crate::model::{Config, GracePhase, NumberEntry};
 
 use super::deadline::RuleKind;
 use super::status::{Deadline, Now, NumberReport, State, evaluate_number, lead_window_open};
@@ -143,7 +143,7 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
         let leads = number.remind_before(&config.settings);
         let mut channels = vec![Channel::Log];
         if config.email.is_some() {
-            for address in global_recipients.iter().chain(&number.extras.email) {
+            for address in global_recipients.iter().chain(number.own_recipients()) {
                 let channel = Channel::Email(address.clone());
                 if !channels.contains(&channel) {
                     channels.push(channel);

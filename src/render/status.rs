@@ -4,8 +4,8 @@ use jiff::civil::Date;
 
 use std::collections::HashMap;
 
-use crate::config::model::{Carrier, Language, Settings};
 use crate::engine::status::{Deadline, Evaluation, NumberReport};
+use crate::model::{Carrier, Language, Settings};
 
 use super::words::{self, Edge, Zones};
 

@@ -6,9 +6,9 @@ use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
 
-use crate::config::model::{Config, Transport};
 use crate::config::{self, Diagnostics, Loaded, ReadContext};
 use crate::engine::status::Now;
+use crate::model::{Config, Transport};
 
 use super::clock;
 use super::store::StoreError;
@@ -100,7 +100,7 @@ fn print_warnings(loaded: &Loaded) {
             .config
             .numbers
             .iter()
-            .filter(|number| !number.extras.email.is_empty())
+            .filter(|number| !number.own_recipients().is_empty())
             .collect();
         for number in unreachable.iter().take(3) {
             let _ = writeln!(

@@ -10,11 +10,11 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use crate::config::edit::{EditError, Renewal, apply_renewal};
-use crate::config::model::TopupValidity;
-use crate::config::money::parse_money;
-use crate::config::phone::normalize_number;
 use crate::config::{self, ReadContext};
 use crate::engine::status::{Now, carrier_zone, evaluate, evaluate_number};
+use crate::model::TopupValidity;
+use crate::model::money::parse_money;
+use crate::model::phone::normalize_number;
 use crate::render;
 use crate::render::words::{Edge, Zones};
 
@@ -217,13 +217,8 @@ fn renew(
     // Keep the billing day: without an explicit `next_charge` the anchor defaults to the
     // balance date + the fee period, which a new balance date would move. Write the old
     // default down first. An explicit anchor stays as written; the engine steps from it.
-    let next_charge = match (
-        balance,
-        rules.fee,
-        entry.extras.next_charge,
-        entry.extras.balance,
-    ) {
-        (Some(_), Some(fee), None, Some(old)) => fee.every.after(old.on),
+    let next_charge = match (balance, rules.fee, entry.next_charge()) {
+        (Some(_), Some(fee), None) => entry.fee_anchor(fee),
         _ => None,
     };
     let renewal = Renewal {

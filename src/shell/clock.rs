@@ -4,8 +4,8 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 
-use crate::config::model::Zone;
 use crate::engine::status::Now;
+use crate::model::Zone;
 
 /// The system's zone (from `TZ` or `/etc/localtime`), else UTC.
 pub fn system_zone() -> Zone {

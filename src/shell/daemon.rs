@@ -11,10 +11,10 @@ use jiff::{Timestamp, Zoned};
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::config::Loaded;
-use crate::config::model::{Config, Language};
 use crate::engine::plan::{Alert, Channel, Delivery, Threshold, plan};
 use crate::engine::schedule::{Wake, check_due_at, on_wake, sleep_for};
 use crate::engine::status::{Now, State, most_urgent};
+use crate::model::{Config, Language};
 use crate::render;
 use crate::render::words::{Edge, Zones};
 
@@ -307,9 +307,9 @@ fn log_alert(config: &Config, alert: &Alert<'_>) {
     let action = obligation.action().key();
     let act_by = obligation.act_by.to_string();
     let lost_on = obligation.lost_on.to_string();
-    let why = render::words::why(crate::config::model::Language::English, &obligation.why);
+    let why = render::words::why(crate::model::Language::English, &obligation.why);
     let days_left = deadline.days_left;
-    let english = crate::config::model::Language::English;
+    let english = crate::model::Language::English;
     let todo = render::words::action(english, obligation);
     // Log lines are English whatever `language` says: operators read them.
     let zones = Zones::of(number, &config.settings);
@@ -367,7 +367,7 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     };
     let mut recipients: Vec<&String> = email.to.iter().collect();
     for number in &config.numbers {
-        for address in &number.extras.email {
+        for address in number.own_recipients() {
             if !recipients.contains(&address) {
                 recipients.push(address);
             }

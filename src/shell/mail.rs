@@ -12,7 +12,7 @@ use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSendmailTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::config::model::{EmailSettings, SmtpSettings, TlsMode, Transport};
+use crate::model::{EmailSettings, SmtpSettings, TlsMode, Transport};
 
 /// How long one SMTP conversation may take. lettre's own timeout covers only the connect,
 /// so a server that never answers (or a TLS mode that does not match the port) would hang

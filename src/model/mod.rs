@@ -1,0 +1,22 @@
+//! The domain's vocabulary, shared by every layer: numbers and their carriers' rules,
+//! periods, money, phone numbers and the settings. `config` reads files into these types,
+//! `engine` computes on them, `render` and the shell show and carry out the results. Every
+//! value here has been checked by the reader, so later stages never re-validate user input.
+//! How an entry is packed in memory ([`Sparse`]) stays inside [`number`]: everything else
+//! goes through accessors.
+
+pub mod money;
+mod number;
+pub mod period;
+pub mod phone;
+mod rules;
+mod settings;
+mod sparse;
+
+pub use number::{Balance, LineStatus, Location, NumberEntry};
+pub use rules::{
+    AmountTier, Carrier, EffectiveRules, Fee, GracePhase, RuleSet, TopupValidity, UseEvery,
+};
+pub use settings::{
+    Config, EmailSettings, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport, Zone,
+};
