@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use crate::model::period::{Period, days_between};
+use crate::model::period::{Period, Unit, days_between};
 use crate::model::{GracePhase, NumberEntry, TopupValidity, UseEvery};
 
 /// The rule an obligation comes from; the names are the config keys (and the JSON values).
@@ -230,6 +230,67 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     Some(found)
 }
 
+/// Whether every deadline of `number` falls in the supported dates (years 0001–9999): the
+/// config reader's guard, so that the shell never meets a number [`obligations`] cannot
+/// compute. Computed by the arithmetic itself, after a cheap bound that clears most numbers
+/// (so the deadlines of a large config are not all computed twice, here and again for every
+/// status).
+pub fn deadlines_in_range(number: &NumberEntry) -> bool {
+    !may_leave_the_date_range(number) || obligations(number).is_some()
+}
+
+/// Whether computing this number's deadlines could leave jiff's dates (past 9999-12-31): a
+/// cheap and conservative bound, in whole years, on how far each rule steps from its date.
+/// A fee can step 100,000 charges ahead, so fees are always computed.
+fn may_leave_the_date_range(number: &NumberEntry) -> bool {
+    use crate::model::period::Unit;
+    let rules = number.effective_rules();
+    if rules.fee.is_some() {
+        return true;
+    }
+    let years = |period: Period| -> i32 {
+        let count = i32::try_from(period.count).unwrap_or(i32::MAX);
+        match period.unit {
+            Unit::Day => count / 365 + 1,
+            Unit::Week => count / 52 + 1,
+            Unit::Month => count / 12 + 1,
+            Unit::Year => count,
+        }
+    };
+    let topup = match rules.topup_valid_for {
+        Some(TopupValidity::Fixed(period)) => years(*period),
+        Some(TopupValidity::ByAmount(tiers)) => tiers
+            .iter()
+            .map(|tier| years(tier.valid_for))
+            .max()
+            .unwrap_or(0),
+        None => 0,
+    };
+    let use_every = match rules.use_every {
+        Some(UseEvery::Period(period)) => years(period),
+        Some(UseEvery::CalendarMonth) => 1,
+        None => 0,
+    };
+    let pause = rules.pause_max.map_or(0, years);
+    let grace: i32 = rules.grace.iter().map(|phase| years(phase.length)).sum();
+    let latest = [
+        number.last_topup,
+        number.last_used,
+        number.valid_until,
+        number.paused_since(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|date| i32::from(date.year()))
+    .max()
+    .unwrap_or(0);
+    latest
+        .saturating_add(topup.max(use_every).max(pause))
+        .saturating_add(grace)
+        .saturating_add(2)
+        >= 9999
+}
+
 /// The smallest k ≥ 0 with `anchor` + k × `every` on or after `day`. Bounded: an anchor
 /// more than 100,000 steps back is reported as out of range.
 fn first_step_on_or_after(anchor: Date, every: Period, day: Date) -> Option<i64> {
@@ -239,10 +300,10 @@ fn first_step_on_or_after(anchor: Date, every: Period, day: Date) -> Option<i64>
     // Start from an estimate that never overshoots (a step is at most 366 days), then walk.
     let days_back = i64::from(days_between(anchor, day));
     let longest_step_days = match every.unit {
-        crate::model::period::Unit::Day => 1,
-        crate::model::period::Unit::Week => 7,
-        crate::model::period::Unit::Month => 31,
-        crate::model::period::Unit::Year => 366,
+        Unit::Day => 1,
+        Unit::Week => 7,
+        Unit::Month => 31,
+        Unit::Year => 366,
     } * i64::from(every.count);
     let mut step = days_back / longest_step_days.max(1);
     while step <= 100_000 {
@@ -688,5 +749,45 @@ mod tests {
             on: date(2026, 1, 1),
         }));
         assert_eq!(obligations(&number), None);
+    }
+
+    #[test]
+    fn the_date_range_test_is_conservative() {
+        use crate::config::ReadContext;
+        use jiff::tz::TimeZone;
+        let cases = [
+            ("topup_valid_for = \"90d\"\nlast_topup = 2026-11-01", false),
+            ("topup_valid_for = \"90d\"\nlast_topup = 9999-11-01", true),
+            ("valid_until = 9999-12-31", true),
+            ("valid_until = 9990-12-31", false),
+            ("use_every = \"36600y\"\nlast_used = 2026-11-01", true),
+            ("valid_until = 2026-12-01\ngrace = \"36600y\"", true),
+            (
+                "fee = { amount = \"1\", every = \"1mo\" }\nbalance = { amount = \"1\", on = 2026-11-01 }",
+                true,
+            ),
+        ];
+        for (rules, expected) in cases {
+            let number = format!("[[number]]\nnumber = \"+96551234567\"\n{rules}\n");
+            let context = ReadContext {
+                system_zone: Zone {
+                    name: "UTC".into(),
+                    tz: TimeZone::UTC,
+                },
+                today: jiff::civil::date(2026, 11, 23),
+            };
+            let loaded = crate::config::load_with(std::path::Path::new("t.toml"), &context, |_| {
+                Ok(number.clone())
+            });
+            match loaded {
+                Ok(loaded) => {
+                    let entry = &loaded.config.numbers[0];
+                    assert_eq!(may_leave_the_date_range(entry), expected, "{rules}");
+                    assert!(obligations(entry).is_some());
+                }
+                // Out of range: the test must have said it might be.
+                Err(_) => assert!(expected, "{rules}"),
+            }
+        }
     }
 }
