@@ -34,6 +34,58 @@ impl fmt::Display for Channel {
     }
 }
 
+impl Channel {
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            Channel::Log => ChannelKind::Log,
+            Channel::Email(_) => ChannelKind::Email,
+        }
+    }
+}
+
+/// The kinds of channel, each carried out by one module of the shell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    Log,
+    Email,
+}
+
+/// Who gets reminders: the one place that decides it. The log always; with an `[email]`
+/// section, every address of `email.to`, then the number's own `email` list, each once.
+/// Without a number, the config-wide recipients.
+pub fn recipients(config: &Config, number: Option<&NumberEntry>) -> Vec<Channel> {
+    let mut channels = vec![Channel::Log];
+    if let Some(email) = &config.email {
+        let own = number.map_or(&[][..], NumberEntry::own_recipients);
+        for address in email.to.iter().chain(own) {
+            if !channels
+                .iter()
+                .any(|channel| matches!(channel, Channel::Email(known) if known == address))
+            {
+                channels.push(Channel::Email(address.clone()));
+            }
+        }
+    }
+    channels
+}
+
+/// Every channel some reminder may go to, each once, in the order [`recipients`] gives
+/// them number after number (what `test-alert` tries).
+pub fn all_recipients(config: &Config) -> Vec<Channel> {
+    let mut channels = recipients(config, None);
+    for number in &config.numbers {
+        if number.own_recipients().is_empty() {
+            continue;
+        }
+        for channel in recipients(config, Some(number)) {
+            if !channels.contains(&channel) {
+                channels.push(channel);
+            }
+        }
+    }
+    channels
+}
+
 /// Which reminder of an obligation this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Threshold {
@@ -130,10 +182,6 @@ pub struct Plan<'c> {
 /// carrier's calendar; a grace nag is once per day of the user's.
 pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
     let today = now.user_today();
-    let global_recipients: &[String] = config
-        .email
-        .as_ref()
-        .map_or(&[], |email| email.to.as_slice());
     let mut deliveries: Vec<Delivery<'c>> = Vec::new();
     for number in &config.numbers {
         let report = evaluate_number(config, number, now);
@@ -141,15 +189,7 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
             continue;
         }
         let leads = number.remind_before(&config.settings);
-        let mut channels = vec![Channel::Log];
-        if config.email.is_some() {
-            for address in global_recipients.iter().chain(number.own_recipients()) {
-                let channel = Channel::Email(address.clone());
-                if !channels.contains(&channel) {
-                    channels.push(channel);
-                }
-            }
-        }
+        let channels = recipients(config, Some(number));
         for deadline in &report.deadlines {
             for channel in &channels {
                 let Some((threshold, marks)) =

@@ -6,12 +6,14 @@ use std::fmt;
 use std::io::Write as _;
 use std::path::Path;
 
+use jiff::Zoned;
+
 use crate::config::{self, Diagnostics, Loaded, ReadContext};
 use crate::engine::status::Now;
 use crate::model::{Config, Transport};
 
 use super::clock;
-use super::store::StoreError;
+use super::store::{Store, StoreError, state_directory};
 
 /// Why a command failed, and so which exit code it gets.
 #[derive(Debug)]
@@ -161,4 +163,28 @@ pub fn core_now(config: &Config, at: Option<&str>) -> Result<Now, Failure> {
     clock::now_for_core(&config.settings.timezone.tz, at)
         .map(|(_, now)| now)
         .map_err(Failure::Usage)
+}
+
+/// The async runtime the sends run on: one thread, as the daemon's loop does.
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Runtime(format!("cannot start the async runtime: {error}")))
+}
+
+/// Opens (and locks) the state store of the config's state directory.
+pub fn open_store(config: &Config) -> Result<Store, Failure> {
+    let dir = state_directory(config.settings.state_dir.as_deref()).ok_or_else(|| {
+        Failure::Runtime(
+            "no state directory: set settings.state_dir, STATE_DIRECTORY, XDG_STATE_HOME or HOME"
+                .into(),
+        )
+    })?;
+    Ok(Store::open(&dir)?)
+}
+
+/// Saves the state, stamped with the day of `now`.
+pub fn save(store: &mut Store, now: &Zoned) -> Result<(), Failure> {
+    Ok(store.save(now.date())?)
 }

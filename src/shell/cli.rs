@@ -112,9 +112,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             balance,
             on,
         } => renew(&config_path, &number, topup, used, balance, on.as_deref()),
-        Command::Run { once: true, at } => super::daemon::run_once(&config_path, at.as_deref()),
+        Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
-        Command::TestAlert { at } => super::daemon::test_alert(&config_path, at.as_deref()),
+        Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),
     }
 }
 

@@ -2,12 +2,15 @@
 //! systemd. It reads the clock and does the I/O; every decision comes from the core.
 
 pub mod app;
+pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod daemon;
+pub mod deliver;
 pub mod files;
 pub mod logging;
 pub mod mail;
+pub mod once;
 pub mod store;
 pub mod systemd;
 pub mod watch;

@@ -13,6 +13,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::retry::Pending;
+
 use super::files::write_atomically_with;
 
 const STATE_FILE: &str = "state.json";
@@ -55,14 +57,6 @@ impl std::error::Error for StoreError {
             StoreError::Locked(_) | StoreError::NewerSchema(..) => None,
         }
     }
-}
-
-/// A channel whose last send failed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Pending {
-    pub attempts: u32,
-    pub last_error: String,
-    pub next_attempt: Option<Timestamp>,
 }
 
 #[derive(Debug, Default, Deserialize)]
