@@ -64,6 +64,12 @@ impl std::error::Error for Failure {
     }
 }
 
+impl From<clock::AtError> for Failure {
+    fn from(error: clock::AtError) -> Failure {
+        Failure::Usage(error.to_string())
+    }
+}
+
 impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Failure {
         Failure::Store(error)
@@ -81,9 +87,7 @@ pub fn load_config_with(
     read_file: impl FnMut(&Path) -> std::io::Result<String>,
 ) -> Result<Loaded, Failure> {
     let system_zone = clock::system_zone();
-    let today = clock::now_in(&system_zone.tz, at)
-        .map_err(Failure::Usage)?
-        .date();
+    let today = clock::now_in(&system_zone.tz, at)?.date();
     let context = ReadContext { system_zone, today };
     let loaded = config::load_with(path, &context, read_file).map_err(Failure::Config)?;
     print_warnings(&loaded);
@@ -162,7 +166,7 @@ pub fn warn_about_permissions(loaded: &Loaded) {
 pub fn core_now(config: &Config, at: Option<&str>) -> Result<Now, Failure> {
     clock::now_for_core(&config.settings.timezone.tz, at)
         .map(|(_, now)| now)
-        .map_err(Failure::Usage)
+        .map_err(Failure::from)
 }
 
 /// The async runtime the sends run on: one thread, as the daemon's loop does.

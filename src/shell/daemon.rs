@@ -210,8 +210,18 @@ impl Daemon {
             Err(failure) => {
                 // What the failed load read: a fix to it is a change.
                 self.snapshot = Snapshot::new(reads, &[]);
-                for line in failure.to_string().lines() {
-                    tracing::error!("{line}");
+                // One event a problem, by its first line: the journal shows no carets.
+                match &failure {
+                    Failure::Config(diagnostics) => {
+                        for diagnostic in &diagnostics.items {
+                            tracing::error!("{}", diagnostic.headline());
+                        }
+                    }
+                    other => {
+                        for line in other.to_string().lines() {
+                            tracing::error!("{line}");
+                        }
+                    }
                 }
                 tracing::error!("the new config is invalid; still running on the last good one");
             }

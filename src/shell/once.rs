@@ -20,8 +20,7 @@ use super::deliver::{Pass, SENDS_AT_ONCE, deliver};
 pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let (now, core_now) =
-        clock::now_for_core(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
+    let (now, core_now) = clock::now_for_core(&config.settings.timezone.tz, at)?;
     let mut store = open_store(config)?;
     let senders = Senders::for_config(config);
     let outcome = runtime()?.block_on(deliver(
@@ -54,8 +53,7 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
 pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let (now, core_now) =
-        clock::now_for_core(&config.settings.timezone.tz, at).map_err(Failure::Usage)?;
+    let (now, core_now) = clock::now_for_core(&config.settings.timezone.tz, at)?;
     tracing::warn!(test = true, "numkeep test alert: the log channel works");
     println!("log: ok (a warning was written to the log)");
     let senders = Senders::for_config(config);
