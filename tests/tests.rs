@@ -8,6 +8,7 @@ mod daemon;
 mod delivery;
 mod faults;
 mod fuzz;
+mod layering;
 mod messages;
 mod reference;
 mod renew;

@@ -1,4 +1,5 @@
-//! The config file: its model, its reader and the loading of the main file and its includes.
+//! The config file: loading the main file and its includes, and reading them into the
+//! model (`crate::model`), with every problem reported at its place.
 
 pub mod diagnostic;
 pub mod edit;

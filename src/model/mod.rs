@@ -18,5 +18,16 @@ pub use rules::{
     AmountTier, Carrier, EffectiveRules, Fee, GracePhase, RuleSet, TopupValidity, UseEvery,
 };
 pub use settings::{
-    Config, EmailSettings, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport, Zone,
+    EmailSettings, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport, Zone,
 };
+
+use std::sync::Arc;
+
+/// A whole config, validated: what the engine and the shell work from.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub settings: Settings,
+    pub email: Option<EmailSettings>,
+    pub carriers: Vec<Arc<Carrier>>,
+    pub numbers: Vec<NumberEntry>,
+}

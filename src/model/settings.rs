@@ -1,21 +1,10 @@
-//! The config as a whole and its settings: zones, the check schedule, languages, email.
+//! The settings: zones, the check schedule, languages, email.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-use super::number::NumberEntry;
 use super::period::Period;
-use super::rules::Carrier;
-
-#[derive(Clone, Debug)]
-pub struct Config {
-    pub settings: Settings,
-    pub email: Option<EmailSettings>,
-    pub carriers: Vec<Arc<Carrier>>,
-    pub numbers: Vec<NumberEntry>,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Language {
