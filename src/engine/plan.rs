@@ -459,4 +459,31 @@ status = "retired"
             .collect();
         assert_eq!(channels, ["mailto:alice@example.org"]);
     }
+
+    #[test]
+    fn recipients_are_the_log_then_each_address_once() {
+        let with_email = config(
+            "[email]\nfrom = \"numkeep@example.org\"\nto = [\"a@example.org\", \"b@example.org\"]\nsendmail = \"/usr/sbin/sendmail\"\n\n[[number]]\nnumber = \"+96551234567\"\nvalid_until = 2027-01-31\nemail = [\"b@example.org\", \"c@example.org\"]\n\n[[number]]\nnumber = \"+96551234568\"\nvalid_until = 2027-01-31\nemail = [\"d@example.org\"]\n",
+        );
+        let email = |address: &str| Channel::Email(address.to_owned());
+        let everyone = [Channel::Log, email("a@example.org"), email("b@example.org")];
+        assert_eq!(recipients(&with_email, None), everyone);
+        assert_eq!(
+            recipients(&with_email, Some(&with_email.numbers[0])),
+            [everyone.as_slice(), &[email("c@example.org")]].concat()
+        );
+        assert_eq!(
+            all_recipients(&with_email),
+            [
+                everyone.as_slice(),
+                &[email("c@example.org"), email("d@example.org")]
+            ]
+            .concat()
+        );
+        // Without an [email] section, the log alone.
+        let log_only = config(
+            "[[number]]\nnumber = \"+96551234567\"\nvalid_until = 2027-01-31\nemail = [\"c@example.org\"]\n",
+        );
+        assert_eq!(all_recipients(&log_only), [Channel::Log]);
+    }
 }

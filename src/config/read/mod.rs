@@ -29,17 +29,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use rust_decimal::Decimal;
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, Diagnostics, LineCounter, Severity, SourceFile};
 use super::plain::{PlainTable, PlainTables};
-use crate::model::money::{float_text, parse_money};
-use crate::model::period::Period;
-use crate::model::phone::normalize_number;
-use crate::model::*;
+use crate::model::{Carrier, Config, EmailSettings, Location, NumberEntry, Settings, Zone};
 
 /// What the reader needs from the world, provided by the shell so that reading stays pure.
 #[derive(Clone, Debug)]

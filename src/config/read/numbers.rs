@@ -1,10 +1,16 @@
 //! `[[number]]` tables: a number's keys, and the checks across them (each rule finds the
 //! date it counts from, some rule gives a deadline, the deadlines stay in the date range).
 
-use super::rules::{RULE_KEYS, concat};
-use super::values::closest_match;
-use super::*;
+use std::ops::Range;
+use std::sync::Arc;
+
 use crate::engine::deadline::deadlines_in_range;
+use crate::model::phone::normalize_number;
+use crate::model::{Balance, LineStatus, Location, NumberEntry, TopupValidity};
+
+use super::rules::{RULE_KEYS, concat};
+use super::values::{FileReader, ZoneCache, closest_match};
+use super::{Carriers, ReadContext, Table, Value};
 
 pub(super) const NUMBER_ONLY_KEYS: &[&str] = &[
     "number",

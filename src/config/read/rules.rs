@@ -1,6 +1,15 @@
 //! Carriers and the rule keys a carrier sets and a number may override.
 
-use super::*;
+use std::ops::Range;
+use std::sync::Arc;
+
+use toml::de::{DeTable, DeValue};
+
+use crate::model::period::Period;
+use crate::model::{AmountTier, Carrier, Fee, GracePhase, RuleSet, TopupValidity, UseEvery};
+
+use super::values::{FileReader, ZoneCache};
+use super::{ReadContext, Table, Value, get};
 
 /// Keys a carrier sets and a number may override.
 pub(super) const RULE_KEYS: &[&str] = &[

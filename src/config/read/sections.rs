@@ -1,6 +1,14 @@
 //! The main file's sections: `[settings]` and `[email]` (with `[email.smtp]`).
 
-use super::*;
+use std::path::PathBuf;
+
+use toml::de::DeValue;
+
+use crate::model::period::Period;
+use crate::model::{EmailSettings, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport};
+
+use super::values::{FileReader, ZoneCache};
+use super::{ReadContext, Value, get};
 
 const DEFAULT_CHECK_AT: &str = "0 9 * * *";
 const DEFAULT_REMIND_BEFORE: [Period; 5] = [

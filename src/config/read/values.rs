@@ -1,7 +1,20 @@
 //! The per-file reader and its typed getters: every value is checked against the type and
 //! the form its key needs, and each problem is reported at its position with a hint.
 
-use super::*;
+use std::collections::HashMap;
+use std::ops::Range;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use rust_decimal::Decimal;
+use toml::de::{DeTable, DeValue};
+
+use crate::config::diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile};
+use crate::model::Zone;
+use crate::model::money::{float_text, parse_money};
+use crate::model::period::Period;
+
+use super::{Table, Value};
 
 #[derive(Default)]
 pub(super) struct ZoneCache {
