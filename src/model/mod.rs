@@ -21,7 +21,27 @@ pub use settings::{
     EmailSettings, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport, Zone,
 };
 
+use std::fmt;
 use std::sync::Arc;
+
+/// A value written in a form the model does not take (a duration, an amount, a phone
+/// number…), with what to write instead: a lowercase fragment fit to follow a position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidText(pub String);
+
+impl fmt::Display for InvalidText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidText {}
+
+impl From<String> for InvalidText {
+    fn from(message: String) -> InvalidText {
+        InvalidText(message)
+    }
+}
 
 /// A whole config, validated: what the engine and the shell work from.
 #[derive(Clone, Debug)]

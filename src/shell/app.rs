@@ -10,7 +10,7 @@ use jiff::Zoned;
 
 use crate::config::{self, Diagnostics, Loaded, ReadContext};
 use crate::engine::status::Now;
-use crate::model::{Config, Transport};
+use crate::model::{Config, InvalidText, Transport};
 
 use super::clock;
 use super::store::{Store, StoreError, state_directory};
@@ -67,6 +67,13 @@ impl std::error::Error for Failure {
 impl From<clock::AtError> for Failure {
     fn from(error: clock::AtError) -> Failure {
         Failure::Usage(error.to_string())
+    }
+}
+
+impl From<InvalidText> for Failure {
+    /// A value given on the command line (`renew`'s number or amount).
+    fn from(error: InvalidText) -> Failure {
+        Failure::Usage(error.0)
     }
 }
 

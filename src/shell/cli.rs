@@ -176,7 +176,7 @@ fn renew(
     balance: Option<String>,
     on: Option<&str>,
 ) -> Result<(), Failure> {
-    let number = normalize_number(number).map_err(Failure::Usage)?;
+    let number = normalize_number(number)?;
     if topup.is_none() && !used && balance.is_none() {
         return Err(Failure::Usage(
             "say what happened: --topup [AMOUNT], --used or --balance AMOUNT".into(),

@@ -47,7 +47,7 @@ impl FileReader<'_> {
             Some(value) => {
                 let phone = self.str("number", value).and_then(|text| {
                     normalize_number(text)
-                        .map_err(|message| self.error(value.span(), message))
+                        .map_err(|message| self.error(value.span(), message.0))
                         .ok()
                 });
                 (phone, value.span())

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use toml::de::DeValue;
 
 use crate::model::period::Period;
-use crate::model::{EmailSettings, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport};
+use crate::model::{
+    EmailSettings, InvalidText, Language, Schedule, Settings, SmtpSettings, TlsMode, Transport,
+};
 
 use super::values::{FileReader, ZoneCache};
 use super::{ReadContext, Value, get};
@@ -84,7 +86,7 @@ impl FileReader<'_> {
         match parse_schedule(&text) {
             Ok(schedule) => Some(schedule),
             Err(message) => {
-                self.error(value.span(), message);
+                self.error(value.span(), message.0);
                 None
             }
         }
@@ -262,7 +264,7 @@ fn default_schedule() -> Schedule {
 }
 
 /// Parses a standard 5-field crontab line (or `@daily` and friends).
-pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
+pub fn parse_schedule(text: &str) -> Result<Schedule, InvalidText> {
     let parser = croner::parser::CronParser::builder()
         .seconds(croner::parser::Seconds::Disallowed)
         .year(croner::parser::Year::Disallowed)
@@ -274,7 +276,7 @@ pub fn parse_schedule(text: &str) -> Result<Schedule, String> {
         }),
         Err(error) => Err(format!(
             "invalid cron line {text:?} for `check_at`: {error}; write 5 fields: minute hour day-of-month month day-of-week, like \"0 9 * * *\""
-        )),
+        ).into()),
     }
 }
 

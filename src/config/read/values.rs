@@ -10,9 +10,9 @@ use rust_decimal::Decimal;
 use toml::de::{DeTable, DeValue};
 
 use crate::config::diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile};
-use crate::model::Zone;
 use crate::model::money::{float_text, parse_money};
 use crate::model::period::Period;
+use crate::model::{InvalidText, Zone};
 
 use super::{Table, Value};
 
@@ -285,7 +285,7 @@ impl<'a> FileReader<'a> {
             DeValue::Integer(integer) if integer.radix() == 10 => parse_money(integer.as_str()),
             DeValue::Float(float) => match float.as_str().parse::<f64>() {
                 Ok(number) if number.is_finite() => parse_money(&float_text(number)),
-                _ => Err(format!("invalid amount {}", float.as_str())),
+                _ => Err(InvalidText(format!("invalid amount {}", float.as_str()))),
             },
             other => {
                 self.type_error(key, value.span(), "an amount like \"12.500\"", other);
