@@ -16,9 +16,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use jiff::civil::{Date, date};
-use numkeep::config::model::Zone;
 use numkeep::config::{self, ReadContext};
 use numkeep::engine::{plan, status};
+use numkeep::model::Zone;
 use numkeep::render;
 
 const TODAY: Date = date(2026, 11, 23);

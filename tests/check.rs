@@ -1,8 +1,10 @@
 //! Integration tests: `numkeep check`.
 //!
-//! Every bad config must be reported as `PATH:LINE:COL: message`, one line per problem, with
-//! exit status 2 and never a panic. The expected lines are written out in full: they are the
-//! snapshot of what users read. Paths are shown relative to the scratch directory.
+//! Every bad config must be reported as `PATH:LINE:COL: message`, then the source line and a
+//! caret under the span, with exit status 2 and never a panic. The expected first lines are
+//! written out in full: they are the snapshot of what users read (and tools parse); every
+//! test checks the source line and the caret of each (`first_lines`). Paths are shown
+//! relative to the scratch directory.
 
 use crate::support::cli::{Outcome, Scratch, project_file};
 
@@ -12,18 +14,98 @@ fn check(config: &str) -> Outcome {
     check_in(&scratch)
 }
 
+/// `numkeep check` in `scratch`. Every message on stderr must be followed by its source line
+/// and a caret under its column (read back from the scratch directory's files, see
+/// [`first_lines`]); the outcome's stderr holds the first lines alone, what tools parse.
 fn check_in(scratch: &Scratch) -> Outcome {
     let outcome = scratch.numkeep(&["check"]).output();
     let prefix = format!("{}/", scratch.dir.path().display());
+    let stderr = outcome.stderr.replace(&prefix, "");
     Outcome {
         code: outcome.code,
         stdout: outcome.stdout.replace(&prefix, ""),
-        stderr: outcome.stderr.replace(&prefix, ""),
+        stderr: first_lines(&stderr, |path| {
+            std::fs::read_to_string(scratch.dir.path().join(path)).ok()
+        }),
     }
 }
 
+/// Checks that each `PATH:LINE:COL: message` line of `stderr` is followed, as rustc and just
+/// do, by a blank gutter, `LINE | ` and that line of PATH (as `text_of` gives it), and a
+/// caret line whose `^`s start under COL; returns the first lines alone. Only a problem with
+/// a file as a whole (at 1:1: unreadable, no numbers) may come without its line.
+#[track_caller]
+fn first_lines(stderr: &str, text_of: impl Fn(&str) -> Option<String>) -> String {
+    let mut lines = stderr.lines().peekable();
+    let mut firsts = String::new();
+    while let Some(first) = lines.next() {
+        firsts.push_str(first);
+        firsts.push('\n');
+        let mut position = first.splitn(4, ':');
+        let (Some(path), Some(line), Some(column)) =
+            (position.next(), position.next(), position.next())
+        else {
+            panic!("not PATH:LINE:COL: {first}");
+        };
+        let line: usize = line.parse().unwrap_or_else(|_| panic!("no line: {first}"));
+        let column: usize = column
+            .parse()
+            .unwrap_or_else(|_| panic!("no column: {first}"));
+        let gutter = " ".repeat(line.to_string().len());
+        if lines.peek() != Some(&format!("{gutter} |").as_str()) {
+            assert_eq!((line, column), (1, 1), "no source line after {first:?}");
+            continue;
+        }
+        lines.next();
+        let text = text_of(path).unwrap_or_else(|| panic!("cannot read {path}"));
+        let source = text.split('\n').nth(line - 1).unwrap_or("");
+        let source = source.strip_suffix('\r').unwrap_or(source);
+        assert_eq!(
+            lines.next(),
+            Some(format!("{line} | {source}").as_str()),
+            "the source line of {first:?}"
+        );
+        let indent: String = source
+            .chars()
+            .take(column - 1)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let caret = lines.next().unwrap_or_default();
+        let carets = caret
+            .strip_prefix(&format!("{gutter} | {indent}"))
+            .unwrap_or_else(|| panic!("no caret under {first:?}: {caret:?}"));
+        assert!(
+            !carets.is_empty() && carets.chars().all(|c| c == '^'),
+            "the caret of {first:?}: {caret:?}"
+        );
+    }
+    firsts
+}
+
+#[test]
+fn a_message_shows_the_source_line_and_a_caret_under_the_span() {
+    let stderr = |config: &str| {
+        let scratch = Scratch::with_config(config);
+        let outcome = scratch.numkeep(&["check"]).output();
+        assert_eq!(outcome.code, 2);
+        outcome
+            .stderr
+            .replace(&format!("{}/", scratch.dir.path().display()), "")
+    };
+    assert_eq!(
+        stderr(&format!("[settings]\nlanguage = en\n{VALID_NUMBER}")),
+        "config.toml:2:12: invalid TOML: string values must be quoted, expected literal string\n  |\n2 | language = en\n  |            ^^\n"
+    );
+    assert_eq!(
+        stderr(&format!(
+            "[settings]\ntimezone = \"Mars/Olympus\"\n{VALID_NUMBER}"
+        )),
+        "config.toml:2:12: unknown time zone \"Mars/Olympus\": use an IANA name like \"Asia/Kuwait\" or \"UTC\"\n  |\n2 | timezone = \"Mars/Olympus\"\n  |            ^^^^^^^^^^^^^^\n"
+    );
+}
+
 /// Asserts that `check` refuses `config` with exactly `expected` on stderr (one problem a
-/// line) and nothing on stdout.
+/// line, each followed by its source line and caret) and nothing on stdout.
 #[track_caller]
 fn assert_refused(config: &str, expected: &str) {
     let outcome = check(config).expect_code(2);

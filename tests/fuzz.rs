@@ -29,9 +29,9 @@ use std::time::{Duration, Instant};
 
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
-use numkeep::config::model::{Config, LineStatus, Zone};
 use numkeep::config::{self, Diagnostics, Loaded, ReadContext};
 use numkeep::engine::{deadline, plan, status};
+use numkeep::model::{Config, LineStatus, Zone};
 use numkeep::render;
 use numkeep::shell::store::Store;
 use proptest::prelude::*;

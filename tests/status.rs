@@ -557,7 +557,7 @@ last_topup = 2026-11-01
     assert_eq!(
         outcome.stderr,
         format!(
-            "{}:7:11: warning: this rule was last checked on 2026-10-01, over a year ago: verify it with the carrier and update `checked`\n",
+            "{}:7:11: warning: this rule was last checked on 2026-10-01, over a year ago: verify it with the carrier and update `checked`\n  |\n7 | checked = 2026-10-01\n  |           ^^^^^^^^^^\n",
             scratch.config_path().display()
         )
     );
@@ -573,7 +573,7 @@ fn bad_config_is_reported_not_shown() {
     assert_eq!(
         outcome.stderr,
         format!(
-            "{}:2:10: malformed number \"+965\": E.164 numbers have 7 to 15 digits, this one has 3\n",
+            "{}:2:10: malformed number \"+965\": E.164 numbers have 7 to 15 digits, this one has 3\n  |\n2 | number = \"+965\"\n  |          ^^^^^^\n",
             scratch.config_path().display()
         )
     );

@@ -9,6 +9,7 @@ mod delivery;
 mod faults;
 mod fuzz;
 mod journald;
+mod layering;
 mod manual;
 mod messages;
 mod reference;

@@ -32,6 +32,18 @@ impl SourceFile {
         }
     }
 
+    /// The line holding byte `offset` (without its line break), and the byte offset where
+    /// that line starts.
+    fn line_text(&self, offset: usize) -> (&str, usize) {
+        let offset = offset.min(self.text.len());
+        let bytes = self.text.as_bytes();
+        let start = memchr::memrchr(b'\n', &bytes[..offset]).map_or(0, |index| index + 1);
+        let end =
+            memchr::memchr(b'\n', &bytes[offset..]).map_or(self.text.len(), |index| offset + index);
+        let line = self.text.get(start..end).unwrap_or("");
+        (line.strip_suffix('\r').unwrap_or(line), start)
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
@@ -110,7 +122,9 @@ fn count_newlines(bytes: &[u8]) -> usize {
             .count()
 }
 
-/// A problem at a place in a config file, rendered as `PATH:LINE:COL: message`.
+/// A problem at a place in a config file, rendered as rustc and just do: the first line
+/// `PATH:LINE:COL: message` (which tools parse: it stays exactly so), then the source line
+/// and a caret under the span.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
@@ -118,6 +132,49 @@ pub struct Diagnostic {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// The source line and the span on it; `None` for a problem with a file as a whole.
+    pub snippet: Option<Snippet>,
+}
+
+/// The line a problem is on, and where on it: shown under the message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    /// The span's first character on the line, 0-based, and its length in characters (at
+    /// least one; a span running past the line is cut at its end).
+    pub start: usize,
+    pub width: usize,
+}
+
+impl Snippet {
+    fn of(file: &SourceFile, span: &Range<usize>) -> Snippet {
+        let (text, line_start) = file.line_text(span.start);
+        let offset = span.start.min(file.text.len()) - line_start;
+        let chars_to = |end: usize| {
+            text.get(..end.min(text.len()))
+                .map_or(end, |prefix| prefix.chars().count())
+        };
+        let start = chars_to(offset);
+        let end = chars_to(span.end.saturating_sub(line_start).max(offset));
+        Snippet {
+            text: text.to_owned(),
+            start,
+            width: end.saturating_sub(start).max(1),
+        }
+    }
+}
+
+impl fmt::Display for Snippet {
+    /// The caret's indentation copies the line's tabs, so that it stays under the span.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let indent: String = self
+            .text
+            .chars()
+            .take(self.start)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        write!(f, "{indent}{}", "^".repeat(self.width))
+    }
 }
 
 impl Diagnostic {
@@ -134,6 +191,7 @@ impl Diagnostic {
             line,
             column,
             message: message.into(),
+            snippet: Some(Snippet::of(file, &span)),
         }
     }
 
@@ -145,6 +203,7 @@ impl Diagnostic {
             line: 1,
             column: 1,
             message: message.into(),
+            snippet: None,
         }
     }
 
@@ -159,7 +218,28 @@ impl fmt::Display for Diagnostic {
         if self.severity == Severity::Warning {
             f.write_str("warning: ")?;
         }
-        f.write_str(&self.message)
+        f.write_str(&self.message)?;
+        if let Some(snippet) = &self.snippet {
+            let number = self.line.to_string();
+            let gutter = " ".repeat(number.len());
+            write!(
+                f,
+                "\n{gutter} |\n{number} | {}\n{gutter} | {snippet}",
+                snippet.text
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Diagnostic {
+    /// The first line alone, `PATH:LINE:COL: message`, as tools parse it.
+    pub fn headline(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(end) = text.find('\n') {
+            text.truncate(end);
+        }
+        text
     }
 }
 
@@ -208,6 +288,34 @@ mod tests {
         assert_eq!(file.line_column(10), (2, 4));
         assert_eq!(file.line_column(15), (4, 1));
         assert_eq!(file.line_column(1000), (4, 2));
+    }
+
+    #[test]
+    fn a_diagnostic_shows_its_line_and_a_caret_under_the_span() {
+        let file = SourceFile::new(
+            "c.toml".into(),
+            "a = 1\r\n\tbé = \"x y\"\nlast = [\n  1,\n]".to_owned(),
+        );
+        let at =
+            |span: Range<usize>| Diagnostic::at(Severity::Error, &file, span, "bad").to_string();
+        assert_eq!(at(4..5), "c.toml:1:5: bad\n  |\n1 | a = 1\n  |     ^");
+        // Columns count characters; the caret copies the tab and spans the value.
+        assert_eq!(
+            at(14..19),
+            "c.toml:2:7: bad\n  |\n2 | \tbé = \"x y\"\n  | \t     ^^^^^"
+        );
+        // A span over several lines is cut at the end of its first; an empty one gets one caret.
+        assert_eq!(
+            at(27..40),
+            "c.toml:3:8: bad\n  |\n3 | last = [\n  |        ^"
+        );
+        assert_eq!(at(0..0), "c.toml:1:1: bad\n  |\n1 | a = 1\n  | ^");
+        let whole = Diagnostic::in_file(Path::new("c.toml"), "unreadable");
+        assert_eq!(whole.to_string(), "c.toml:1:1: unreadable");
+        assert_eq!(
+            Diagnostic::at(Severity::Warning, &file, 4..5, "old").headline(),
+            "c.toml:1:5: warning: old"
+        );
     }
 
     #[test]

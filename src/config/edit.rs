@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use toml_edit::{DocumentMut, InlineTable, Item, Value};
 
-use super::phone::normalize_number;
+use crate::model::phone::normalize_number;
 
 /// What the user did with a number.
 #[derive(Clone, Debug, PartialEq)]

@@ -1,11 +1,8 @@
-//! The config file: its model, its reader and the loading of the main file and its includes.
+//! The config file: loading the main file and its includes, and reading them into the
+//! model (`crate::model`), with every problem reported at its place.
 
 pub mod diagnostic;
 pub mod edit;
-pub mod model;
-pub mod money;
-pub mod period;
-pub mod phone;
 mod plain;
 pub mod read;
 pub mod zoneinfo;
@@ -17,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use toml::de::DeTable;
 
+pub use crate::model::Config;
 pub use diagnostic::{Diagnostic, Diagnostics, Severity, SourceFile};
-pub use model::Config;
 pub use read::ReadContext;
 
 use plain::PlainTables;
@@ -413,7 +410,7 @@ fn read_includes(
 #[cfg(test)]
 pub(crate) fn config_from_text(text: &str) -> Config {
     let context = ReadContext {
-        system_zone: model::Zone {
+        system_zone: crate::model::Zone {
             name: "UTC".into(),
             tz: jiff::tz::TimeZone::UTC,
         },
@@ -434,7 +431,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::config::model::Zone;
+    use crate::model::Zone;
 
     fn context() -> ReadContext {
         ReadContext {

@@ -5,8 +5,8 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
-use crate::config::model::{GracePhase, NumberEntry, TopupValidity, UseEvery};
-use crate::config::period::{Period, days_between};
+use crate::model::period::{Period, Unit, days_between};
+use crate::model::{GracePhase, NumberEntry, TopupValidity, UseEvery};
 
 /// The rule an obligation comes from; the names are the config keys (and the JSON values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -146,11 +146,11 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     if !paused
         && let Some(validity) = rules.topup_valid_for
         && let Some(topped_up) = number.last_topup
-        && let Some(valid_for) = validity.validity_for(number.extras.last_topup_amount)
+        && let Some(valid_for) = validity.validity_for(number.last_topup_amount())
     {
         let amount = match validity {
             TopupValidity::Fixed(_) => None,
-            TopupValidity::ByAmount(_) => number.extras.last_topup_amount,
+            TopupValidity::ByAmount(_) => number.last_topup_amount(),
         };
         push(
             RuleKind::TopupValidFor,
@@ -189,12 +189,9 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     }
 
     if let Some(fee) = rules.fee
-        && let Some(balance) = number.extras.balance
+        && let Some(balance) = number.balance()
     {
-        let anchor = match number.extras.next_charge {
-            Some(date) => date,
-            None => fee.every.after(balance.on)?,
-        };
+        let anchor = number.fee_anchor(fee)?;
         // The balance pays the charges from the first billing day on or after the day it
         // was read: an anchor already in the past (the billing day the user wrote once)
         // is stepped forward from, never replaced, so a billing day on the 31st stays.
@@ -219,7 +216,7 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
         push(RuleKind::ValidUntil, date, Why::ValidUntil { date })?;
     }
 
-    if let Some(since) = number.extras.paused_since
+    if let Some(since) = number.paused_since()
         && let Some(max) = rules.pause_max
     {
         push(
@@ -233,6 +230,67 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     Some(found)
 }
 
+/// Whether every deadline of `number` falls in the supported dates (years 0001–9999): the
+/// config reader's guard, so that the shell never meets a number [`obligations`] cannot
+/// compute. Computed by the arithmetic itself, after a cheap bound that clears most numbers
+/// (so the deadlines of a large config are not all computed twice, here and again for every
+/// status).
+pub fn deadlines_in_range(number: &NumberEntry) -> bool {
+    !may_leave_the_date_range(number) || obligations(number).is_some()
+}
+
+/// Whether computing this number's deadlines could leave jiff's dates (past 9999-12-31): a
+/// cheap and conservative bound, in whole years, on how far each rule steps from its date.
+/// A fee can step 100,000 charges ahead, so fees are always computed.
+fn may_leave_the_date_range(number: &NumberEntry) -> bool {
+    use crate::model::period::Unit;
+    let rules = number.effective_rules();
+    if rules.fee.is_some() {
+        return true;
+    }
+    let years = |period: Period| -> i32 {
+        let count = i32::try_from(period.count).unwrap_or(i32::MAX);
+        match period.unit {
+            Unit::Day => count / 365 + 1,
+            Unit::Week => count / 52 + 1,
+            Unit::Month => count / 12 + 1,
+            Unit::Year => count,
+        }
+    };
+    let topup = match rules.topup_valid_for {
+        Some(TopupValidity::Fixed(period)) => years(*period),
+        Some(TopupValidity::ByAmount(tiers)) => tiers
+            .iter()
+            .map(|tier| years(tier.valid_for))
+            .max()
+            .unwrap_or(0),
+        None => 0,
+    };
+    let use_every = match rules.use_every {
+        Some(UseEvery::Period(period)) => years(period),
+        Some(UseEvery::CalendarMonth) => 1,
+        None => 0,
+    };
+    let pause = rules.pause_max.map_or(0, years);
+    let grace: i32 = rules.grace.iter().map(|phase| years(phase.length)).sum();
+    let latest = [
+        number.last_topup,
+        number.last_used,
+        number.valid_until,
+        number.paused_since(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|date| i32::from(date.year()))
+    .max()
+    .unwrap_or(0);
+    latest
+        .saturating_add(topup.max(use_every).max(pause))
+        .saturating_add(grace)
+        .saturating_add(2)
+        >= 9999
+}
+
 /// The smallest k ≥ 0 with `anchor` + k × `every` on or after `day`. Bounded: an anchor
 /// more than 100,000 steps back is reported as out of range.
 fn first_step_on_or_after(anchor: Date, every: Period, day: Date) -> Option<i64> {
@@ -242,10 +300,10 @@ fn first_step_on_or_after(anchor: Date, every: Period, day: Date) -> Option<i64>
     // Start from an estimate that never overshoots (a step is at most 366 days), then walk.
     let days_back = i64::from(days_between(anchor, day));
     let longest_step_days = match every.unit {
-        crate::config::period::Unit::Day => 1,
-        crate::config::period::Unit::Week => 7,
-        crate::config::period::Unit::Month => 31,
-        crate::config::period::Unit::Year => 366,
+        Unit::Day => 1,
+        Unit::Week => 7,
+        Unit::Month => 31,
+        Unit::Year => 366,
     } * i64::from(every.count);
     let mut step = days_back / longest_step_days.max(1);
     while step <= 100_000 {
@@ -291,7 +349,7 @@ fn last_day_of_next_month(date: Date) -> Option<Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::*;
+    use crate::model::*;
     use jiff::civil::date;
     use std::str::FromStr;
     use std::sync::Arc;
@@ -370,7 +428,7 @@ mod tests {
             case(
                 "top-up 30d: window covers S..S+29",
                 |n| {
-                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+                    n.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
                     n.last_topup = Some(date(2026, 11, 1));
                 },
                 &[(TopupValidFor, date(2026, 11, 30), date(2026, 12, 1))],
@@ -378,8 +436,8 @@ mod tests {
             case(
                 "top-up 90d with 30d grace",
                 |n| {
-                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
-                    n.rules.grace = grace(&["30d"]);
+                    n.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
+                    n.own_rules_mut().grace = grace(&["30d"]);
                     n.last_topup = Some(date(2026, 9, 1));
                 },
                 &[(TopupValidFor, date(2026, 11, 29), date(2026, 12, 30))],
@@ -387,7 +445,7 @@ mod tests {
             case(
                 "top-up 1mo from 31 Jan clamps to 27 Feb",
                 |n| {
-                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1mo")));
+                    n.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("1mo")));
                     n.last_topup = Some(date(2026, 1, 31));
                 },
                 &[(TopupValidFor, date(2026, 2, 27), date(2026, 2, 28))],
@@ -395,7 +453,7 @@ mod tests {
             case(
                 "top-up 1y from a leap day",
                 |n| {
-                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("1y")));
+                    n.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("1y")));
                     n.last_topup = Some(date(2028, 2, 29));
                 },
                 &[(TopupValidFor, date(2029, 2, 27), date(2029, 2, 28))],
@@ -403,34 +461,34 @@ mod tests {
             case(
                 "amount table: exactly on a boundary takes that tier",
                 |n| {
-                    n.rules.topup_valid_for = Some(tiers());
+                    n.own_rules_mut().topup_valid_for = Some(tiers());
                     n.last_topup = Some(date(2026, 11, 1));
-                    n.extras.last_topup_amount = Some(money("3.000"));
+                    n.set_last_topup_amount(Some(money("3.000")));
                 },
                 &[(TopupValidFor, date(2026, 11, 5), date(2026, 11, 6))],
             ),
             case(
                 "amount table: just below a boundary takes the lower tier",
                 |n| {
-                    n.rules.topup_valid_for = Some(tiers());
+                    n.own_rules_mut().topup_valid_for = Some(tiers());
                     n.last_topup = Some(date(2026, 11, 1));
-                    n.extras.last_topup_amount = Some(money("2.999"));
+                    n.set_last_topup_amount(Some(money("2.999")));
                 },
                 &[(TopupValidFor, date(2026, 11, 3), date(2026, 11, 4))],
             ),
             case(
                 "amount table: above every min takes the largest",
                 |n| {
-                    n.rules.topup_valid_for = Some(tiers());
+                    n.own_rules_mut().topup_valid_for = Some(tiers());
                     n.last_topup = Some(date(2026, 11, 1));
-                    n.extras.last_topup_amount = Some(money("25"));
+                    n.set_last_topup_amount(Some(money("25")));
                 },
                 &[(TopupValidFor, date(2026, 11, 7), date(2026, 11, 8))],
             ),
             case(
                 "use_every counts a later top-up as use",
                 |n| {
-                    n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                    n.own_rules_mut().use_every = Some(UseEvery::Period(period("180d")));
                     n.last_used = Some(date(2026, 5, 1));
                     n.last_topup = Some(date(2026, 6, 1));
                 },
@@ -439,8 +497,8 @@ mod tests {
             case(
                 "use_every ignores top-ups when told",
                 |n| {
-                    n.rules.use_every = Some(UseEvery::Period(period("180d")));
-                    n.rules.topup_counts_as_use = Some(false);
+                    n.own_rules_mut().use_every = Some(UseEvery::Period(period("180d")));
+                    n.own_rules_mut().topup_counts_as_use = Some(false);
                     n.last_used = Some(date(2026, 5, 1));
                     n.last_topup = Some(date(2026, 6, 1));
                 },
@@ -449,7 +507,7 @@ mod tests {
             case(
                 "use_every 6mo from 31 Aug",
                 |n| {
-                    n.rules.use_every = Some(UseEvery::Period(period("6mo")));
+                    n.own_rules_mut().use_every = Some(UseEvery::Period(period("6mo")));
                     n.last_used = Some(date(2026, 8, 31));
                 },
                 &[(RuleKind::UseEvery, date(2027, 2, 27), date(2027, 2, 28))],
@@ -457,7 +515,7 @@ mod tests {
             case(
                 "calendar-month: used in November, act by 31 December",
                 |n| {
-                    n.rules.use_every = Some(UseEvery::CalendarMonth);
+                    n.own_rules_mut().use_every = Some(UseEvery::CalendarMonth);
                     n.last_used = Some(date(2026, 11, 15));
                 },
                 &[(RuleKind::UseEvery, date(2026, 12, 31), date(2027, 1, 1))],
@@ -465,7 +523,7 @@ mod tests {
             case(
                 "calendar-month across December into February",
                 |n| {
-                    n.rules.use_every = Some(UseEvery::CalendarMonth);
+                    n.own_rules_mut().use_every = Some(UseEvery::CalendarMonth);
                     n.last_used = Some(date(2026, 12, 31));
                 },
                 &[(RuleKind::UseEvery, date(2027, 1, 31), date(2027, 2, 1))],
@@ -473,7 +531,7 @@ mod tests {
             case(
                 "calendar-month into a leap February",
                 |n| {
-                    n.rules.use_every = Some(UseEvery::CalendarMonth);
+                    n.own_rules_mut().use_every = Some(UseEvery::CalendarMonth);
                     n.last_used = Some(date(2028, 1, 2));
                 },
                 &[(RuleKind::UseEvery, date(2028, 2, 29), date(2028, 3, 1))],
@@ -481,104 +539,104 @@ mod tests {
             case(
                 "fee: 12.500 pays 4 charges of 3.000 from 1 Dec",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("3.000"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("12.500"),
                         on: date(2026, 11, 1),
-                    });
-                    n.extras.next_charge = Some(date(2026, 12, 1));
+                    }));
+                    n.set_next_charge(Some(date(2026, 12, 1)));
                 },
                 &[(RuleKind::Fee, date(2027, 3, 31), date(2027, 4, 1))],
             ),
             case(
                 "fee: anchor defaults to balance.on + every",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("3"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("6"),
                         on: date(2026, 11, 10),
-                    });
+                    }));
                 },
                 &[(RuleKind::Fee, date(2027, 2, 9), date(2027, 2, 10))],
             ),
             case(
                 "fee stepping from the 31st stays anchored",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("1"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("2.50"),
                         on: date(2026, 1, 20),
-                    });
-                    n.extras.next_charge = Some(date(2026, 1, 31));
+                    }));
+                    n.set_next_charge(Some(date(2026, 1, 31)));
                 },
                 &[(RuleKind::Fee, date(2026, 3, 30), date(2026, 3, 31))],
             ),
             case(
                 "fee: an anchor on the 31st before the balance date is stepped, not moved",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("2.98"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("11.92"),
                         on: date(2026, 11, 20),
-                    });
-                    n.extras.next_charge = Some(date(2026, 10, 31));
+                    }));
+                    n.set_next_charge(Some(date(2026, 10, 31)));
                 },
                 &[(RuleKind::Fee, date(2027, 3, 30), date(2027, 3, 31))],
             ),
             case(
                 "fee: a charge on the day the balance was read is still to pay",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("1"),
                         every: period("1w"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("1"),
                         on: date(2026, 11, 20),
-                    });
-                    n.extras.next_charge = Some(date(2026, 11, 6));
+                    }));
+                    n.set_next_charge(Some(date(2026, 11, 6)));
                 },
                 &[(RuleKind::Fee, date(2026, 11, 26), date(2026, 11, 27))],
             ),
             case(
                 "fee: balance below one charge lapses at the anchor",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("2.98"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("2.97"),
                         on: date(2026, 11, 1),
-                    });
-                    n.extras.next_charge = Some(date(2026, 11, 15));
+                    }));
+                    n.set_next_charge(Some(date(2026, 11, 15)));
                 },
                 &[(RuleKind::Fee, date(2026, 11, 14), date(2026, 11, 15))],
             ),
             case(
                 "fee: exact multiple pays every charge",
                 |n| {
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("2.98"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("5.96"),
                         on: date(2026, 11, 1),
-                    });
-                    n.extras.next_charge = Some(date(2026, 11, 15));
+                    }));
+                    n.set_next_charge(Some(date(2026, 11, 15)));
                 },
                 &[(RuleKind::Fee, date(2027, 1, 14), date(2027, 1, 15))],
             ),
@@ -593,7 +651,7 @@ mod tests {
                 "grace phases in months, applied in order",
                 |n| {
                     n.valid_until = Some(date(2026, 12, 31));
-                    n.rules.grace = grace(&["1mo", "2mo"]);
+                    n.own_rules_mut().grace = grace(&["1mo", "2mo"]);
                 },
                 &[(ValidUntil, date(2026, 12, 31), date(2027, 4, 1))],
             ),
@@ -601,26 +659,26 @@ mod tests {
                 "grace phases from 31 January clamp",
                 |n| {
                     n.valid_until = Some(date(2026, 1, 30));
-                    n.rules.grace = grace(&["1mo", "1mo"]);
+                    n.own_rules_mut().grace = grace(&["1mo", "1mo"]);
                 },
                 &[(ValidUntil, date(2026, 1, 30), date(2026, 3, 28))],
             ),
             case(
                 "paused: top-up and use rules suspended, pause and fee apply",
                 |n| {
-                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
-                    n.rules.use_every = Some(UseEvery::Period(period("90d")));
-                    n.rules.pause_max = Some(period("90d"));
-                    n.rules.fee = Some(Fee {
+                    n.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+                    n.own_rules_mut().use_every = Some(UseEvery::Period(period("90d")));
+                    n.own_rules_mut().pause_max = Some(period("90d"));
+                    n.own_rules_mut().fee = Some(Fee {
                         amount: money("5"),
                         every: period("1mo"),
                     });
-                    n.extras.balance = Some(Balance {
+                    n.set_balance(Some(Balance {
                         amount: money("50"),
                         on: date(2026, 10, 1),
-                    });
+                    }));
                     n.last_topup = Some(date(2026, 9, 1));
-                    n.extras.paused_since = Some(date(2026, 10, 1));
+                    n.set_paused_since(Some(date(2026, 10, 1)));
                 },
                 &[
                     (PauseMax, date(2026, 12, 29), date(2026, 12, 30)),
@@ -630,8 +688,8 @@ mod tests {
             case(
                 "several rules, earliest first",
                 |n| {
-                    n.rules.topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
-                    n.rules.use_every = Some(UseEvery::Period(period("180d")));
+                    n.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("90d")));
+                    n.own_rules_mut().use_every = Some(UseEvery::Period(period("180d")));
                     n.last_topup = Some(date(2026, 9, 1));
                     n.last_used = Some(date(2026, 10, 15));
                     n.valid_until = Some(date(2027, 1, 31));
@@ -665,7 +723,7 @@ mod tests {
                 ..RuleSet::default()
             },
         }));
-        number.rules.topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
+        number.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period("30d")));
         number.last_topup = Some(date(2026, 11, 1));
         let found = obligations(&number).unwrap();
         assert_eq!(found[0].act_by, date(2026, 11, 30));
@@ -682,14 +740,54 @@ mod tests {
         number.valid_until = Some(date(9999, 12, 31));
         assert_eq!(obligations(&number), None);
         let mut number = blank_number();
-        number.rules.fee = Some(Fee {
+        number.own_rules_mut().fee = Some(Fee {
             amount: money("0.001"),
             every: period("1y"),
         });
-        number.extras.balance = Some(Balance {
+        number.set_balance(Some(Balance {
             amount: money("1000000"),
             on: date(2026, 1, 1),
-        });
+        }));
         assert_eq!(obligations(&number), None);
+    }
+
+    #[test]
+    fn the_date_range_test_is_conservative() {
+        use crate::config::ReadContext;
+        use jiff::tz::TimeZone;
+        let cases = [
+            ("topup_valid_for = \"90d\"\nlast_topup = 2026-11-01", false),
+            ("topup_valid_for = \"90d\"\nlast_topup = 9999-11-01", true),
+            ("valid_until = 9999-12-31", true),
+            ("valid_until = 9990-12-31", false),
+            ("use_every = \"36600y\"\nlast_used = 2026-11-01", true),
+            ("valid_until = 2026-12-01\ngrace = \"36600y\"", true),
+            (
+                "fee = { amount = \"1\", every = \"1mo\" }\nbalance = { amount = \"1\", on = 2026-11-01 }",
+                true,
+            ),
+        ];
+        for (rules, expected) in cases {
+            let number = format!("[[number]]\nnumber = \"+96551234567\"\n{rules}\n");
+            let context = ReadContext {
+                system_zone: Zone {
+                    name: "UTC".into(),
+                    tz: TimeZone::UTC,
+                },
+                today: jiff::civil::date(2026, 11, 23),
+            };
+            let loaded = crate::config::load_with(std::path::Path::new("t.toml"), &context, |_| {
+                Ok(number.clone())
+            });
+            match loaded {
+                Ok(loaded) => {
+                    let entry = &loaded.config.numbers[0];
+                    assert_eq!(may_leave_the_date_range(entry), expected, "{rules}");
+                    assert!(obligations(entry).is_some());
+                }
+                // Out of range: the test must have said it might be.
+                Err(_) => assert!(expected, "{rules}"),
+            }
+        }
     }
 }

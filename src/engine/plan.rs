@@ -11,9 +11,9 @@ use std::fmt;
 
 use jiff::civil::Date;
 
-use crate::config::model::{Config, GracePhase, NumberEntry};
-use crate::config::period::Period;
-use crate::config::phone::PhoneNumber;
+use crate::model::period::Period;
+use crate::model::phone::PhoneNumber;
+use crate::model::{Config, GracePhase, NumberEntry};
 
 use super::deadline::RuleKind;
 use super::status::{Deadline, Now, NumberReport, State, evaluate_number, lead_window_open};
@@ -32,6 +32,58 @@ impl fmt::Display for Channel {
             Channel::Email(address) => write!(f, "mailto:{address}"),
         }
     }
+}
+
+impl Channel {
+    pub fn kind(&self) -> ChannelKind {
+        match self {
+            Channel::Log => ChannelKind::Log,
+            Channel::Email(_) => ChannelKind::Email,
+        }
+    }
+}
+
+/// The kinds of channel, each carried out by one module of the shell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChannelKind {
+    Log,
+    Email,
+}
+
+/// Who gets reminders: the one place that decides it. The log always; with an `[email]`
+/// section, every address of `email.to`, then the number's own `email` list, each once.
+/// Without a number, the config-wide recipients.
+pub fn recipients(config: &Config, number: Option<&NumberEntry>) -> Vec<Channel> {
+    let mut channels = vec![Channel::Log];
+    if let Some(email) = &config.email {
+        let own = number.map_or(&[][..], NumberEntry::own_recipients);
+        for address in email.to.iter().chain(own) {
+            if !channels
+                .iter()
+                .any(|channel| matches!(channel, Channel::Email(known) if known == address))
+            {
+                channels.push(Channel::Email(address.clone()));
+            }
+        }
+    }
+    channels
+}
+
+/// Every channel some reminder may go to, each once, in the order [`recipients`] gives
+/// them number after number (what `test-alert` tries).
+pub fn all_recipients(config: &Config) -> Vec<Channel> {
+    let mut channels = recipients(config, None);
+    for number in &config.numbers {
+        if number.own_recipients().is_empty() {
+            continue;
+        }
+        for channel in recipients(config, Some(number)) {
+            if !channels.contains(&channel) {
+                channels.push(channel);
+            }
+        }
+    }
+    channels
 }
 
 /// Which reminder of an obligation this is.
@@ -130,10 +182,6 @@ pub struct Plan<'c> {
 /// carrier's calendar; a grace nag is once per day of the user's.
 pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
     let today = now.user_today();
-    let global_recipients: &[String] = config
-        .email
-        .as_ref()
-        .map_or(&[], |email| email.to.as_slice());
     let mut deliveries: Vec<Delivery<'c>> = Vec::new();
     for number in &config.numbers {
         let report = evaluate_number(config, number, now);
@@ -141,15 +189,7 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
             continue;
         }
         let leads = number.remind_before(&config.settings);
-        let mut channels = vec![Channel::Log];
-        if config.email.is_some() {
-            for address in global_recipients.iter().chain(&number.extras.email) {
-                let channel = Channel::Email(address.clone());
-                if !channels.contains(&channel) {
-                    channels.push(channel);
-                }
-            }
-        }
+        let channels = recipients(config, Some(number));
         for deadline in &report.deadlines {
             for channel in &channels {
                 let Some((threshold, marks)) =
@@ -418,5 +458,32 @@ status = "retired"
             .map(|d| d.channel.to_string())
             .collect();
         assert_eq!(channels, ["mailto:alice@example.org"]);
+    }
+
+    #[test]
+    fn recipients_are_the_log_then_each_address_once() {
+        let with_email = config(
+            "[email]\nfrom = \"numkeep@example.org\"\nto = [\"a@example.org\", \"b@example.org\"]\nsendmail = \"/usr/sbin/sendmail\"\n\n[[number]]\nnumber = \"+96551234567\"\nvalid_until = 2027-01-31\nemail = [\"b@example.org\", \"c@example.org\"]\n\n[[number]]\nnumber = \"+96551234568\"\nvalid_until = 2027-01-31\nemail = [\"d@example.org\"]\n",
+        );
+        let email = |address: &str| Channel::Email(address.to_owned());
+        let everyone = [Channel::Log, email("a@example.org"), email("b@example.org")];
+        assert_eq!(recipients(&with_email, None), everyone);
+        assert_eq!(
+            recipients(&with_email, Some(&with_email.numbers[0])),
+            [everyone.as_slice(), &[email("c@example.org")]].concat()
+        );
+        assert_eq!(
+            all_recipients(&with_email),
+            [
+                everyone.as_slice(),
+                &[email("c@example.org"), email("d@example.org")]
+            ]
+            .concat()
+        );
+        // Without an [email] section, the log alone.
+        let log_only = config(
+            "[[number]]\nnumber = \"+96551234567\"\nvalid_until = 2027-01-31\nemail = [\"c@example.org\"]\n",
+        );
+        assert_eq!(all_recipients(&log_only), [Channel::Log]);
     }
 }

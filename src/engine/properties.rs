@@ -9,8 +9,8 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 use super::deadline::{RuleKind, Why, obligations};
-use crate::config::model::*;
-use crate::config::period::{Period, Unit};
+use crate::model::period::{Period, Unit};
+use crate::model::*;
 
 const CASES: u32 = 512;
 
@@ -94,24 +94,24 @@ fn number_with(rule: DatedRule, period: Period, recorded: Date) -> NumberEntry {
     let mut number = blank_number();
     match rule {
         DatedRule::Topup => {
-            number.rules.topup_valid_for = Some(TopupValidity::Fixed(period));
+            number.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(period));
             number.last_topup = Some(recorded);
         }
         DatedRule::Use => {
-            number.rules.use_every = Some(UseEvery::Period(period));
+            number.own_rules_mut().use_every = Some(UseEvery::Period(period));
             number.last_used = Some(recorded);
         }
         DatedRule::UseByTopup => {
-            number.rules.use_every = Some(UseEvery::Period(period));
+            number.own_rules_mut().use_every = Some(UseEvery::Period(period));
             number.last_topup = Some(recorded);
         }
         DatedRule::CalendarMonth => {
-            number.rules.use_every = Some(UseEvery::CalendarMonth);
+            number.own_rules_mut().use_every = Some(UseEvery::CalendarMonth);
             number.last_used = Some(recorded);
         }
         DatedRule::Pause => {
-            number.rules.pause_max = Some(period);
-            number.extras.paused_since = Some(recorded);
+            number.own_rules_mut().pause_max = Some(period);
+            number.set_paused_since(Some(recorded));
         }
     }
     number
@@ -171,9 +171,9 @@ proptest! {
     ) {
         let later = first.checked_add(jiff::Span::new().days(later_by)).unwrap();
         let mut number = blank_number();
-        number.rules.topup_valid_for = Some(TopupValidity::Fixed(validity));
-        number.rules.use_every = Some(UseEvery::Period(every));
-        number.rules.grace = Some(grace);
+        number.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(validity));
+        number.own_rules_mut().use_every = Some(UseEvery::Period(every));
+        number.own_rules_mut().grace = Some(grace);
         number.last_used = last_used;
         number.valid_until = valid_until;
         number.last_topup = Some(first);
@@ -201,7 +201,7 @@ proptest! {
     ) {
         let later = first.checked_add(jiff::Span::new().days(later_by)).unwrap();
         let mut number = blank_number();
-        number.rules.use_every = Some(every);
+        number.own_rules_mut().use_every = Some(every);
         number.last_used = Some(first);
         let before = obligations(&number).unwrap()[0].act_by;
         number.last_used = Some(later);
@@ -243,9 +243,9 @@ proptest! {
         let fee = money("2.98");
         let balance = fee * Decimal::from(charges) + Decimal::new(i64::from(leftover_cents), 2);
         let mut number = blank_number();
-        number.rules.fee = Some(Fee { amount: fee, every: Period::months(months_per_charge) });
-        number.extras.balance = Some(Balance { amount: balance, on: anchor });
-        number.extras.next_charge = Some(anchor);
+        number.own_rules_mut().fee = Some(Fee { amount: fee, every: Period::months(months_per_charge) });
+        number.set_balance(Some(Balance { amount: balance, on: anchor }));
+        number.set_next_charge(Some(anchor));
         let found = obligations(&number).unwrap();
         let expected_unpaid = add_months_by_hand(
             anchor,
@@ -272,7 +272,7 @@ proptest! {
         grace in any_grace(),
     ) {
         let mut number = number_with(rule, period, recorded);
-        number.rules.grace = Some(grace.clone());
+        number.own_rules_mut().grace = Some(grace.clone());
         let found = obligations(&number).unwrap();
         let obligation = &found[0];
         prop_assert!(obligation.lost_on > obligation.act_by, "{:?}", obligation);
@@ -317,9 +317,9 @@ proptest! {
             .collect();
         let amount = Decimal::new(i64::from(amount_mils), 3);
         let mut number = blank_number();
-        number.rules.topup_valid_for = Some(TopupValidity::ByAmount(tiers.clone()));
+        number.own_rules_mut().topup_valid_for = Some(TopupValidity::ByAmount(tiers.clone()));
         number.last_topup = Some(topped_up);
-        number.extras.last_topup_amount = Some(amount);
+        number.set_last_topup_amount(Some(amount));
         let found = obligations(&number).unwrap();
         let chosen = tiers.iter().filter(|tier| tier.min <= amount).max_by_key(|tier| tier.min);
         match chosen {
@@ -345,11 +345,11 @@ proptest! {
         paused_since in any_date(),
     ) {
         let mut number = blank_number();
-        number.rules.topup_valid_for = Some(TopupValidity::Fixed(validity));
-        number.rules.use_every = Some(UseEvery::Period(every));
-        number.rules.pause_max = Some(pause_max);
+        number.own_rules_mut().topup_valid_for = Some(TopupValidity::Fixed(validity));
+        number.own_rules_mut().use_every = Some(UseEvery::Period(every));
+        number.own_rules_mut().pause_max = Some(pause_max);
         number.last_topup = Some(last_topup);
-        number.extras.paused_since = Some(paused_since);
+        number.set_paused_since(Some(paused_since));
         let found = obligations(&number).unwrap();
         let rules: Vec<RuleKind> = found.iter().map(|o| o.rule).collect();
         prop_assert_eq!(rules, vec![RuleKind::PauseMax]);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use jiff::{Timestamp, Zoned};
 
-use crate::config::model::Config;
+use crate::model::Config;
 
 /// The next `check_at` tick strictly after `now`, in the user's zone. croner is
 /// DST-correct: a time in the spring-forward gap fires once at the first valid instant, and

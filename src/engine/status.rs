@@ -11,8 +11,8 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use smallvec::SmallVec;
 
-use crate::config::model::{Config, GracePhase, LineStatus, NumberEntry, Settings, Zone};
-use crate::config::period::{Period, Unit, days_between};
+use crate::model::period::{Period, Unit, days_between};
+use crate::model::{Config, GracePhase, LineStatus, NumberEntry, Settings, Zone};
 
 use super::deadline::{Obligation, obligations};
 

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 
 use jiff::civil::Date;
 
-use crate::config::model::{Language, Settings};
 use crate::engine::deadline::Action;
 use crate::engine::plan::{Alert, Threshold};
+use crate::model::{Language, Settings};
 
 use super::words::{self, Edge, Zones};
 

@@ -3,8 +3,8 @@
 
 use jiff::Zoned;
 
-use crate::config::model::{Language, Settings};
 use crate::engine::status::NumberReport;
+use crate::model::{Language, Settings};
 
 use super::words::{self, Edge, Zones};
 

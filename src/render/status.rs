@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::config::model::{Carrier, Settings};
 use crate::engine::status::{Deadline, Evaluation, NumberReport};
+use crate::model::{Carrier, Settings};
 
 use super::words;
 

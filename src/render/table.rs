@@ -4,8 +4,8 @@
 
 use jiff::civil::Date;
 
-use crate::config::model::{Language, Settings};
 use crate::engine::status::{Evaluation, NumberReport, State};
+use crate::model::{Language, Settings};
 
 use super::words::{self, Edge, Zones};
 

@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use jiff::civil::{Date, Weekday};
 
-use crate::config::model::{Language, NumberEntry, Settings, UseEvery, Zone};
-use crate::config::period::{Period, Unit};
 use crate::engine::deadline::{Action, Obligation, Why};
 use crate::engine::status::{Deadline, State, carrier_zone};
+use crate::model::period::{Period, Unit};
+use crate::model::{Language, NumberEntry, Settings, UseEvery, Zone};
 
 pub fn period(language: Language, period: Period) -> String {
     let count = period.count;

@@ -1,7 +1,6 @@
 //! Command-line entry: parses arguments, loads the config and runs one command.
 //! Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage.
 
-use std::fmt;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,13 +10,14 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use crate::config::edit::{EditError, Renewal, apply_renewal};
-use crate::config::model::{Config, TopupValidity, Transport};
-use crate::config::money::parse_money;
-use crate::config::phone::normalize_number;
-use crate::config::{self, Diagnostics, Loaded, ReadContext};
+use crate::config::{self, ReadContext};
 use crate::engine::status::{Now, carrier_zone, evaluate, evaluate_number};
+use crate::model::TopupValidity;
+use crate::model::money::parse_money;
+use crate::model::phone::normalize_number;
 use crate::render;
 
+use super::app::{Failure, core_now, load_config, warn_about_permissions};
 use super::clock;
 use super::files::write_atomically;
 
@@ -97,41 +97,6 @@ enum Command {
     },
 }
 
-/// Why a command failed, and so which exit code it gets.
-#[derive(Debug)]
-pub enum Failure {
-    /// Invalid config: every problem, one per line (exit 2).
-    Config(Diagnostics),
-    /// Bad arguments (exit 2).
-    Usage(String),
-    /// Something at run time: a mail server, a file (exit 1).
-    Runtime(String),
-    /// Already reported; only the exit code remains.
-    Reported(u8),
-}
-
-impl Failure {
-    fn exit_code(&self) -> u8 {
-        match self {
-            Failure::Config(_) | Failure::Usage(_) => 2,
-            Failure::Runtime(_) => 1,
-            Failure::Reported(code) => *code,
-        }
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Failure::Config(diagnostics) => write!(f, "{}", diagnostics.to_string().trim_end()),
-            Failure::Usage(message) | Failure::Runtime(message) => {
-                write!(f, "numkeep: error: {message}")
-            }
-            Failure::Reported(_) => Ok(()),
-        }
-    }
-}
-
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     super::logging::init();
@@ -159,9 +124,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             balance,
             on,
         } => renew(&config_path, &number, topup, used, balance, on.as_deref()),
-        Command::Run { once: true, at } => super::daemon::run_once(&config_path, at.as_deref()),
+        Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
-        Command::TestAlert { at } => super::daemon::test_alert(&config_path, at.as_deref()),
+        Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),
         Command::Completions { shell } => {
             super::manual::write_completions(shell, Cli::command(), &mut std::io::stdout());
             Ok(())
@@ -176,103 +141,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
 fn config_path(flag: Option<PathBuf>) -> PathBuf {
     flag.or_else(|| std::env::var_os("NUMKEEP_CONFIG").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATH))
-}
-
-/// Loads the config, printing its warnings to stderr. `at` pins the day used to judge
-/// stale rule sources.
-pub fn load_config(path: &Path, at: Option<&str>) -> Result<Loaded, Failure> {
-    load_config_with(path, at, |file| std::fs::read_to_string(file))
-}
-
-/// As [`load_config`], reading each file through `read_file` (the daemon notes what it read).
-pub fn load_config_with(
-    path: &Path,
-    at: Option<&str>,
-    read_file: impl FnMut(&Path) -> std::io::Result<String>,
-) -> Result<Loaded, Failure> {
-    let system_zone = clock::system_zone();
-    let today = clock::now_in(&system_zone.tz, at)
-        .map_err(Failure::Usage)?
-        .date();
-    let context = ReadContext { system_zone, today };
-    let loaded = config::load_with(path, &context, read_file).map_err(Failure::Config)?;
-    print_warnings(&loaded);
-    Ok(loaded)
-}
-
-fn print_warnings(loaded: &Loaded) {
-    let mut stderr = std::io::stderr().lock();
-    for warning in &loaded.warnings {
-        let _ = writeln!(stderr, "{warning}");
-    }
-    // Per-number recipients need an [email] section to send through; say so rather than
-    // let them wait for mail that never comes.
-    if loaded.config.email.is_none() {
-        let unreachable: Vec<_> = loaded
-            .config
-            .numbers
-            .iter()
-            .filter(|number| !number.extras.email.is_empty())
-            .collect();
-        for number in unreachable.iter().take(3) {
-            let _ = writeln!(
-                stderr,
-                "{}:{}:1: warning: {}: `email` is set but the config has no [email] section, so alerts go to the log only",
-                number.location.path.display(),
-                number.location.line,
-                number.number
-            );
-        }
-        if unreachable.len() > 3 {
-            let _ = writeln!(
-                stderr,
-                "warning: {} more numbers set `email` without an [email] section",
-                unreachable.len() - 3
-            );
-        }
-    }
-}
-
-/// Secrets must not be readable by others, and whoever can write the config can redirect
-/// every reminder: warn (to stderr) about loose permissions on either.
-pub fn warn_about_permissions(loaded: &Loaded) {
-    use std::os::unix::fs::PermissionsExt;
-    let mode_of = |path: &Path| {
-        std::fs::metadata(path)
-            .ok()
-            .map(|metadata| metadata.permissions().mode() & 0o777)
-    };
-    for file in &loaded.files {
-        if let Some(mode) = mode_of(file).filter(|mode| mode & 0o022 != 0) {
-            eprintln!(
-                "{}: warning: the config is writable by other users (mode {mode:03o}): anyone could redirect your reminders; run chmod go-w on it",
-                file.display()
-            );
-        }
-    }
-    let password_file = loaded
-        .config
-        .email
-        .as_ref()
-        .and_then(|email| match &email.transport {
-            Transport::Smtp(smtp) => smtp.password_file.as_deref(),
-            Transport::Sendmail(_) => None,
-        });
-    if let Some(password_file) = password_file
-        && let Some(mode) = mode_of(password_file).filter(|mode| mode & 0o077 != 0)
-    {
-        eprintln!(
-            "{}: warning: the SMTP password file is readable by other users (mode {mode:03o}); run chmod 600 on it",
-            password_file.display()
-        );
-    }
-}
-
-/// "Now" for the core: the clock, or `--at`.
-fn core_now(config: &Config, at: Option<&str>) -> Result<Now, Failure> {
-    clock::now_for_core(&config.settings.timezone.tz, at)
-        .map(|(_, now)| now)
-        .map_err(Failure::Usage)
 }
 
 fn check(path: &Path) -> Result<(), Failure> {
@@ -360,7 +228,7 @@ fn renew(
     balance: Option<String>,
     on: Option<&str>,
 ) -> Result<(), Failure> {
-    let number = normalize_number(number).map_err(Failure::Usage)?;
+    let number = normalize_number(number)?;
     if topup.is_none() && !used && balance.is_none() {
         return Err(Failure::Usage(
             "say what happened: --topup [AMOUNT], --used or --balance AMOUNT".into(),
@@ -401,13 +269,8 @@ fn renew(
     // Keep the billing day: without an explicit `next_charge` the anchor defaults to the
     // balance date + the fee period, which a new balance date would move. Write the old
     // default down first. An explicit anchor stays as written; the engine steps from it.
-    let next_charge = match (
-        balance,
-        rules.fee,
-        entry.extras.next_charge,
-        entry.extras.balance,
-    ) {
-        (Some(_), Some(fee), None, Some(old)) => fee.every.after(old.on),
+    let next_charge = match (balance, rules.fee, entry.next_charge()) {
+        (Some(_), Some(fee), None) => entry.fee_anchor(fee),
         _ => None,
     };
     let renewal = Renewal {

@@ -1,11 +1,30 @@
-//! The one place that reads the wall clock and the system time zone, and parses `--at`.
+//! The one place in the program that reads the wall clock and the system time zone, and
+//! parses `--at`. The core takes "now" as an argument; the rest of the shell asks here
+//! (monotonic timers for sleeps and budgets excepted: they measure, not date).
 
 use jiff::civil::{Date, DateTime};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, Zoned};
 
-use crate::config::model::Zone;
 use crate::engine::status::Now;
+use crate::model::Zone;
+
+/// An invalid `--at` value, with what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AtError(String);
+
+impl std::fmt::Display for AtError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for AtError {}
+
+/// The wall clock, for what is stamped rather than scheduled (a state file set aside).
+pub fn now() -> Timestamp {
+    Timestamp::now()
+}
 
 /// The system's zone (from `TZ` or `/etc/localtime`), else UTC.
 pub fn system_zone() -> Zone {
@@ -22,7 +41,7 @@ pub fn system_zone() -> Zone {
 }
 
 /// "Now": the `--at` value if given (evaluated in `zone`), else the wall clock.
-pub fn now_in(zone: &TimeZone, at: Option<&str>) -> Result<Zoned, String> {
+pub fn now_in(zone: &TimeZone, at: Option<&str>) -> Result<Zoned, AtError> {
     match at {
         Some(text) => parse_at(text, zone),
         None => Ok(Timestamp::now().to_zoned(zone.clone())),
@@ -32,7 +51,7 @@ pub fn now_in(zone: &TimeZone, at: Option<&str>) -> Result<Zoned, String> {
 /// "Now" for the core, with the instant it stands for (written in `zone`, the user's):
 /// `--at` with a date alone is that date in every calendar (DESIGN.md §2), and stands for
 /// the start of that day in `zone`.
-pub fn now_for_core(zone: &TimeZone, at: Option<&str>) -> Result<(Zoned, Now), String> {
+pub fn now_for_core(zone: &TimeZone, at: Option<&str>) -> Result<(Zoned, Now), AtError> {
     let now = now_in(zone, at)?;
     // jiff reads a date out of a datetime too: a date alone has no time part at all.
     let date_alone = at.is_some_and(|text| {
@@ -75,7 +94,7 @@ fn injected_now(path: &std::path::Path) -> Option<Timestamp> {
 
 /// Accepts `2026-11-23` (start of that day), `2026-11-23T09:00` (a civil time in `zone`) or
 /// an RFC 3339 instant (`2026-11-23T09:00:00+03:00`, `…Z`).
-pub fn parse_at(text: &str, zone: &TimeZone) -> Result<Zoned, String> {
+pub fn parse_at(text: &str, zone: &TimeZone) -> Result<Zoned, AtError> {
     let text = text.trim();
     if let Ok(instant) = text.parse::<Timestamp>() {
         return Ok(instant.to_zoned(zone.clone()));
@@ -85,16 +104,16 @@ pub fn parse_at(text: &str, zone: &TimeZone) -> Result<Zoned, String> {
     {
         return datetime
             .to_zoned(zone.clone())
-            .map_err(|error| format!("invalid --at {text:?}: {error}"));
+            .map_err(|error| AtError(format!("invalid --at {text:?}: {error}")));
     }
     if let Ok(date) = text.parse::<Date>() {
         return date
             .to_zoned(zone.clone())
-            .map_err(|error| format!("invalid --at {text:?}: {error}"));
+            .map_err(|error| AtError(format!("invalid --at {text:?}: {error}")));
     }
-    Err(format!(
+    Err(AtError(format!(
         "invalid --at {text:?}: use a date (2026-11-23), a local time (2026-11-23T09:00) or RFC 3339 (2026-11-23T09:00:00+03:00)"
-    ))
+    )))
 }
 
 #[cfg(test)]

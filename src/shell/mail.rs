@@ -12,7 +12,7 @@ use lettre::message::{Mailbox, Message};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSendmailTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-use crate::config::model::{EmailSettings, SmtpSettings, TlsMode, Transport};
+use crate::model::{EmailSettings, SmtpSettings, TlsMode, Transport};
 
 /// How long one SMTP conversation may take. lettre's own timeout covers only the connect,
 /// so a server that never answers (or a TLS mode that does not match the port) would hang
@@ -51,6 +51,8 @@ pub struct SendError {
     pub permanent: bool,
 }
 
+impl std::error::Error for SendError {}
+
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)?;
@@ -61,10 +63,22 @@ impl std::fmt::Display for SendError {
     }
 }
 
+/// Why the mailer could not be set up: an invalid sender, an unreadable password file…
+#[derive(Debug, Clone)]
+pub struct SetupError(pub String);
+
+impl std::fmt::Display for SetupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SetupError {}
+
 /// Where the SMTP password comes from, in order: the systemd credential `smtp-password`
 /// (what the service unit loads, readable only by the service), `password_file`, the
 /// environment variable `NUMKEEP_SMTP_PASSWORD`. An empty value counts as none.
-fn read_password(smtp: &SmtpSettings) -> Result<Option<String>, String> {
+fn read_password(smtp: &SmtpSettings) -> Result<Option<String>, SetupError> {
     let from_file = |path: &Path| {
         std::fs::read_to_string(path)
             .map(|text| text.trim_end_matches(['\r', '\n']).to_owned())
@@ -75,7 +89,7 @@ fn read_password(smtp: &SmtpSettings) -> Result<Option<String>, String> {
                         "; under systemd, leave password_file unset and let LoadCredential=smtp-password pass it",
                     );
                 }
-                message
+                SetupError(message)
             })
     };
     let non_empty = |password: String| (!password.is_empty()).then_some(password);
@@ -96,11 +110,10 @@ fn read_password(smtp: &SmtpSettings) -> Result<Option<String>, String> {
 }
 
 impl Mailer {
-    pub fn new(email: &EmailSettings) -> Result<Mailer, String> {
-        let from: Mailbox = email
-            .from
-            .parse()
-            .map_err(|error| format!("invalid sender address {:?}: {error}", email.from))?;
+    pub fn new(email: &EmailSettings) -> Result<Mailer, SetupError> {
+        let from: Mailbox = email.from.parse().map_err(|error| {
+            SetupError(format!("invalid sender address {:?}: {error}", email.from))
+        })?;
         let (transport, description) = match &email.transport {
             Transport::Smtp(smtp) => (
                 MailTransport::Smtp {
@@ -185,7 +198,7 @@ fn describe(smtp: &SmtpSettings) -> String {
     format!("{}:{} ({})", smtp.host, smtp.port, smtp.tls.name())
 }
 
-fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, SetupError> {
     let builder = match smtp.tls {
         TlsMode::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host),
         TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host),
@@ -193,13 +206,13 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<AsyncSmtpTransport<Tokio1Execut
             &smtp.host,
         )),
     }
-    .map_err(|error| format!("cannot set up SMTP to {}: {error}", smtp.host))?;
+    .map_err(|error| SetupError(format!("cannot set up SMTP to {}: {error}", smtp.host)))?;
     let mut builder = builder.port(smtp.port).timeout(Some(smtp_timeout()));
     if let Some(user) = &smtp.user {
         let password = read_password(smtp)?.ok_or_else(|| {
-            format!(
+            SetupError(format!(
                 "SMTP user {user:?} is set but no password was found: set password_file, NUMKEEP_SMTP_PASSWORD or the systemd credential smtp-password"
-            )
+            ))
         })?;
         builder = builder.credentials(Credentials::new(user.clone(), password));
     }

@@ -13,6 +13,9 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+pub use crate::engine::retry::Pending;
+
+use super::clock;
 use super::files::write_atomically_with;
 
 const STATE_FILE: &str = "state.json";
@@ -48,12 +51,13 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-/// A channel whose last send failed.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct Pending {
-    pub attempts: u32,
-    pub last_error: String,
-    pub next_attempt: Option<Timestamp>,
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Io(_, error) => Some(error),
+            StoreError::Locked(_) | StoreError::NewerSchema(..) => None,
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -241,7 +245,32 @@ struct SchemaOnly {
 }
 
 /// Parses a state file, migrating older schemas. Never panics, whatever the bytes.
-fn parse_state(bytes: &[u8]) -> Result<StateFile, String> {
+/// Why a state file could not be read: it is set aside and a fresh one started.
+#[derive(Debug)]
+enum StateFileError {
+    Json(serde_json::Error),
+    SchemaZero,
+}
+
+impl std::fmt::Display for StateFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateFileError::Json(error) => write!(f, "{error}"),
+            StateFileError::SchemaZero => f.write_str("schema version 0 is not valid"),
+        }
+    }
+}
+
+impl std::error::Error for StateFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateFileError::Json(error) => Some(error),
+            StateFileError::SchemaZero => None,
+        }
+    }
+}
+
+fn parse_state(bytes: &[u8]) -> Result<StateFile, StateFileError> {
     if let Ok(SchemaOnly { schema }) = serde_json::from_slice::<SchemaOnly>(bytes)
         && schema > SCHEMA_VERSION
     {
@@ -250,9 +279,9 @@ fn parse_state(bytes: &[u8]) -> Result<StateFile, String> {
             ..StateFile::default()
         });
     }
-    let file: StateFile = serde_json::from_slice(bytes).map_err(|error| error.to_string())?;
+    let file: StateFile = serde_json::from_slice(bytes).map_err(StateFileError::Json)?;
     if file.schema == 0 {
-        return Err("schema version 0 is not valid".to_owned());
+        return Err(StateFileError::SchemaZero);
     }
     // Schema 1 is the first; later versions add their migrations here.
     Ok(file)
@@ -264,7 +293,7 @@ fn act_by_of(key: &str) -> Option<Date> {
 }
 
 fn set_aside(path: &Path) -> io::Result<PathBuf> {
-    let aside = path.with_extension(format!("json.corrupt-{}", Timestamp::now().as_nanosecond()));
+    let aside = path.with_extension(format!("json.corrupt-{}", clock::now().as_nanosecond()));
     fs::rename(path, &aside)?;
     Ok(aside)
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::ops::Deref;
 
+use super::InvalidText;
+
 /// A number in E.164 form, `+` and 7 to 15 digits, the first never 0. Kept inline, as the
 /// 16 bytes it fits in: a fleet's config holds one per line, and a separate allocation for
 /// each was a cache miss each time a number was read back.
@@ -43,9 +45,9 @@ impl Deref for PhoneNumber {
 }
 
 impl std::str::FromStr for PhoneNumber {
-    type Err = String;
+    type Err = InvalidText;
 
-    fn from_str(text: &str) -> Result<PhoneNumber, String> {
+    fn from_str(text: &str) -> Result<PhoneNumber, InvalidText> {
         normalize_number(text)
     }
 }
@@ -81,12 +83,12 @@ impl fmt::Debug for PhoneNumber {
 }
 
 /// Normalises `+965 5123-4567` to `+96551234567`. The error is a lowercase fragment.
-pub fn normalize_number(text: &str) -> Result<PhoneNumber, String> {
+pub fn normalize_number(text: &str) -> Result<PhoneNumber, InvalidText> {
     let trimmed = text.trim();
     let Some(rest) = trimmed.strip_prefix('+') else {
         return Err(format!(
             "malformed number {text:?}: write it in international form starting with + and the country code, like \"+965 5123 4567\""
-        ));
+        ).into());
     };
     // `+` and up to 15 digits; more are counted for the message but not kept.
     let mut bytes = [0; 16];
@@ -106,19 +108,21 @@ pub fn normalize_number(text: &str) -> Result<PhoneNumber, String> {
                 let character = rest[index..].chars().next().unwrap_or_default();
                 return Err(format!(
                     "malformed number {text:?}: unexpected character {character:?}"
-                ));
+                )
+                .into());
             }
         }
     }
     if !(7..=15).contains(&digits) {
         return Err(format!(
             "malformed number {text:?}: E.164 numbers have 7 to 15 digits, this one has {digits}"
-        ));
+        )
+        .into());
     }
     if bytes[1] == b'0' {
-        return Err(format!(
-            "malformed number {text:?}: a country code never starts with 0"
-        ));
+        return Err(
+            format!("malformed number {text:?}: a country code never starts with 0").into(),
+        );
     }
     Ok(PhoneNumber { bytes })
 }
@@ -179,7 +183,7 @@ mod tests {
         ];
         for (text, fragment) in cases {
             let error = normalize_number(text).unwrap_err();
-            assert!(error.contains(fragment), "{text}: {error}");
+            assert!(error.0.contains(fragment), "{text}: {error}");
         }
     }
 }

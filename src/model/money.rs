@@ -4,19 +4,23 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
+use super::InvalidText;
+
 /// Parses a money amount written as a TOML string (`"2.98"`) or the text of a TOML integer
 /// or float (a float is read by its shortest decimal text, so `2.98` is exactly 2.98).
 /// Negative amounts are rejected: no balance or fee is below zero.
-pub fn parse_money(text: &str) -> Result<Decimal, String> {
+pub fn parse_money(text: &str) -> Result<Decimal, InvalidText> {
     let trimmed = text.trim();
     let amount = Decimal::from_str(trimmed)
         .ok()
         .filter(|_| !trimmed.contains(['e', 'E']))
         .ok_or_else(|| {
-            format!("invalid amount {text:?}: expected a decimal number like \"12.500\"")
+            InvalidText(format!(
+                "invalid amount {text:?}: expected a decimal number like \"12.500\""
+            ))
         })?;
     if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(format!("invalid amount {text:?}: must not be negative"));
+        return Err(format!("invalid amount {text:?}: must not be negative").into());
     }
     Ok(amount)
 }

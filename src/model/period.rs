@@ -8,6 +8,8 @@ use std::fmt;
 use jiff::civil::Date;
 use jiff::{SignedDuration, Span};
 
+use super::InvalidText;
+
 /// The largest count accepted in a period, whatever its unit: beyond a century nothing a
 /// carrier states makes sense, and a bound keeps every later step free of overflow surprises.
 const MAX_COUNT: u32 = 36_600;
@@ -57,7 +59,7 @@ impl Period {
     /// Parses `N` + unit: `d`/`day(s)`, `w`/`week(s)`, `mo`/`month(s)`, `y`/`year(s)`.
     /// A space between the number and the unit is allowed. The error is a lowercase fragment
     /// fit to follow a position.
-    pub fn parse(text: &str) -> Result<Period, String> {
+    pub fn parse(text: &str) -> Result<Period, InvalidText> {
         let trimmed = text.trim();
         let digits_end = trimmed
             .find(|c: char| !c.is_ascii_digit())
@@ -67,7 +69,7 @@ impl Period {
         if digits.is_empty() {
             return Err(format!(
                 "invalid duration {text:?}: expected a number and a unit, like \"90d\", \"6mo\" or \"1y\""
-            ));
+            ).into());
         }
         let unit = match unit_text {
             "d" | "day" | "days" => Unit::Day,
@@ -77,24 +79,31 @@ impl Period {
             "m" => {
                 return Err(format!(
                     "invalid duration {text:?}: a bare \"m\" is ambiguous; use \"mo\" for months"
-                ));
+                )
+                .into());
             }
             "" => {
                 return Err(format!(
                     "invalid duration {text:?}: missing unit; use d, w, mo or y (\"{digits}d\")"
-                ));
+                )
+                .into());
             }
             other => {
                 return Err(format!(
                     "invalid duration {text:?}: unknown unit {other:?}; use d, w, mo or y"
-                ));
+                )
+                .into());
             }
         };
         let count = digits
             .parse::<u32>()
             .ok()
             .filter(|count| *count <= MAX_COUNT)
-            .ok_or_else(|| format!("invalid duration {text:?}: the number is too large"))?;
+            .ok_or_else(|| {
+                InvalidText(format!(
+                    "invalid duration {text:?}: the number is too large"
+                ))
+            })?;
         Ok(Period { count, unit })
     }
 
@@ -238,7 +247,7 @@ mod tests {
         ];
         for (text, fragment) in cases {
             let error = Period::parse(text).unwrap_err();
-            assert!(error.contains(fragment), "{text}: {error}");
+            assert!(error.0.contains(fragment), "{text}: {error}");
         }
     }
 

@@ -1,0 +1,121 @@
+//! The one-shot commands that send: `run --once` (one check, then exit) and `test-alert`
+//! (a test message through every channel, with the outcome of each).
+
+use std::path::Path;
+
+use futures_util::StreamExt;
+use jiff::Zoned;
+
+use crate::engine::plan::{Channel, ChannelKind, all_recipients};
+use crate::engine::status::{Now, most_urgent};
+use crate::model::Config;
+use crate::render;
+
+use super::app::{Failure, load_config, open_store, runtime, save};
+use super::channels::{Message, Sender, Senders, Sent};
+use super::clock;
+use super::deliver::{Pass, SENDS_AT_ONCE, deliver};
+
+pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
+    let loaded = load_config(path, at)?;
+    let config = &loaded.config;
+    let (now, core_now) = clock::now_for_core(&config.settings.timezone.tz, at)?;
+    let mut store = open_store(config)?;
+    let senders = Senders::for_config(config);
+    let outcome = runtime()?.block_on(deliver(
+        config,
+        &mut store,
+        &senders,
+        (&now, core_now),
+        Pass::Check,
+    ));
+    store.last_check = Some(now.timestamp());
+    // The sends were attempted whatever the disk said; now the state must reach it.
+    save(&mut store, &now)?;
+    tracing::info!(
+        logged = outcome.logged,
+        emailed = outcome.emailed,
+        pending = outcome.failed.len(),
+        "check done"
+    );
+    if outcome.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Runtime(format!(
+            "{} message(s) could not be delivered and stay pending; they are retried at the next check",
+            outcome.failed.len()
+        )))
+    }
+}
+
+/// `numkeep test-alert`: one test message through every channel, with the outcome of each.
+pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
+    let loaded = load_config(path, at)?;
+    let config = &loaded.config;
+    let (now, core_now) = clock::now_for_core(&config.settings.timezone.tz, at)?;
+    tracing::warn!(test = true, "numkeep test alert: the log channel works");
+    println!("log: ok (a warning was written to the log)");
+    let senders = Senders::for_config(config);
+    let Some(email) = senders.email() else {
+        println!("email: not configured; alerts go to the log only");
+        return Ok(());
+    };
+    let mailer = match email.mailer() {
+        Ok(mailer) => mailer,
+        Err(reason) => {
+            println!("email: failed: {reason}");
+            return Err(Failure::Reported(1));
+        }
+    };
+    let recipients: Vec<Channel> = all_recipients(config)
+        .into_iter()
+        .filter(|channel| channel.kind() == ChannelKind::Email)
+        .collect();
+    let body = test_message_body(config, &now, core_now);
+    let message = Message::text(
+        &config.settings,
+        now.date(),
+        "numkeep test message".into(),
+        body,
+    );
+    // Concurrently, as the checks send: one silent server must not hold up the rest.
+    let results: Vec<(&Channel, Sent)> = runtime()?.block_on(
+        futures_util::stream::iter(&recipients)
+            .map(|channel| {
+                let message = &message;
+                async move { (channel, email.send(channel, message).await) }
+            })
+            .buffered(SENDS_AT_ONCE)
+            .collect(),
+    );
+    let mut failures = 0;
+    for (channel, sent) in results {
+        let Channel::Email(address) = channel else {
+            continue;
+        };
+        match sent.error() {
+            None => println!(
+                "email to {address} via {}: ok (accepted by the server)",
+                mailer.description
+            ),
+            Some(error) => {
+                failures += 1;
+                // The message names the server or sendmail already.
+                println!("email to {address}: failed: {}", error.message);
+                if let Some(hint) = error.hint {
+                    println!("  hint: {hint}");
+                }
+            }
+        }
+    }
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Reported(1))
+    }
+}
+
+fn test_message_body(config: &Config, now: &Zoned, core_now: Now) -> String {
+    let urgent = most_urgent(config, core_now);
+    render::notice::test_message(&config.settings, now, config.numbers.len(), urgent.as_ref())
+}
