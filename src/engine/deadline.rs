@@ -29,18 +29,6 @@ impl RuleKind {
         }
     }
 
-    pub fn from_key(key: &str) -> Option<RuleKind> {
-        [
-            RuleKind::TopupValidFor,
-            RuleKind::UseEvery,
-            RuleKind::Fee,
-            RuleKind::ValidUntil,
-            RuleKind::PauseMax,
-        ]
-        .into_iter()
-        .find(|rule| rule.key() == key)
-    }
-
     pub fn action(self) -> Action {
         match self {
             RuleKind::TopupValidFor => Action::TopUp,
@@ -651,6 +639,54 @@ mod tests {
                 .collect();
             assert_eq!(found, case.expected, "{}", case.name);
         }
+    }
+
+    #[test]
+    fn a_top_up_on_the_day_of_the_last_use_is_not_the_reason() {
+        // Used and topped up on the same day: the "why" names the use, as the user
+        // recorded it; a top-up stands in for a use only when it is later.
+        let why_for = |last_used: Date, last_topup: Date| {
+            let mut number = blank_number();
+            number.rules.use_every = Some(UseEvery::Period(period("90d")));
+            number.last_used = Some(last_used);
+            number.last_topup = Some(last_topup);
+            let found = obligations(&number).unwrap();
+            (found[0].act_by, found[0].why.clone())
+        };
+        let every = UseEvery::Period(period("90d"));
+        assert_eq!(
+            why_for(date(2026, 9, 1), date(2026, 9, 1)),
+            (
+                date(2026, 11, 29),
+                Why::Used {
+                    last: date(2026, 9, 1),
+                    by_topup: false,
+                    every
+                }
+            )
+        );
+        assert_eq!(
+            why_for(date(2026, 9, 1), date(2026, 9, 2)),
+            (
+                date(2026, 11, 30),
+                Why::Used {
+                    last: date(2026, 9, 2),
+                    by_topup: true,
+                    every
+                }
+            )
+        );
+        assert_eq!(
+            why_for(date(2026, 9, 2), date(2026, 9, 1)),
+            (
+                date(2026, 11, 30),
+                Why::Used {
+                    last: date(2026, 9, 2),
+                    by_topup: false,
+                    every
+                }
+            )
+        );
     }
 
     #[test]

@@ -251,10 +251,6 @@ impl<'c> Evaluation<'c> {
             .map(|index| &self.reports[*index as usize])
     }
 
-    pub fn first(&self) -> Option<&NumberReport<'c>> {
-        self.iter().next()
-    }
-
     pub fn len(&self) -> usize {
         self.reports.len()
     }
@@ -514,21 +510,77 @@ mod tests {
     }
 
     #[test]
-    fn day_count_windows_match_calendar_windows() {
-        let act_by = date(2026, 3, 31);
-        let leads = ["0d", "1d", "30d", "2w", "1mo", "1y", "36600d"]
-            .map(|text| Period::parse(text).unwrap());
-        for today in date(2025, 3, 1).series(jiff::Span::new().days(1)).take(500) {
-            for lead in leads {
-                let by_calendar = lead.before(act_by).is_none_or(|opens| today >= opens);
+    fn lead_windows_open_on_the_days_worked_out_by_hand() {
+        // (act-by, lead, the first day its window is open), each opening day counted on a
+        // calendar by hand: month and year leads clamp at month end (31 March − 1 month is
+        // 28 February), day and week leads count days across month and leap-day ends.
+        let cases = [
+            ("2026-03-31", "0d", "2026-03-31"),
+            ("2026-03-31", "1d", "2026-03-30"),
+            ("2026-03-31", "30d", "2026-03-01"),
+            ("2026-03-31", "31d", "2026-02-28"),
+            ("2026-03-31", "2w", "2026-03-17"),
+            ("2026-03-31", "1mo", "2026-02-28"),
+            ("2026-03-31", "2mo", "2026-01-31"),
+            ("2026-03-31", "1y", "2025-03-31"),
+            ("2026-02-28", "1mo", "2026-01-28"),
+            ("2028-03-01", "1d", "2028-02-29"),
+            ("2028-03-29", "1mo", "2028-02-29"),
+            ("2028-02-29", "1y", "2027-02-28"),
+            ("2028-02-29", "4w", "2028-02-01"),
+            ("2026-12-31", "6mo", "2026-06-30"),
+        ];
+        for (act_by, lead, opens) in cases {
+            let (act_by, opens): (Date, Date) = (act_by.parse().unwrap(), opens.parse().unwrap());
+            let lead = Period::parse(lead).unwrap();
+            let day_before = opens.yesterday().unwrap();
+            for (today, open) in [(day_before, false), (opens, true), (act_by, true)] {
                 let days_left = days_between(today, act_by);
                 assert_eq!(
                     lead_window_open(lead, today, act_by, days_left),
-                    by_calendar,
-                    "{today} {lead}"
+                    open,
+                    "{lead} before {act_by}, on {today}"
+                );
+                assert_eq!(
+                    in_reminder_window(today, act_by, &[lead]),
+                    open,
+                    "{lead} before {act_by}, on {today}"
                 );
             }
         }
+        // 36600 days (a century and 75 days) opens on 1926-01-15; 36600 years
+        // reaches before the calendar begins, so that window is open on every day.
+        let act_by = date(2026, 3, 31);
+        for today in [date(1926, 6, 1), date(2025, 3, 1), act_by] {
+            let days_left = days_between(today, act_by);
+            for lead in ["36600d", "36600y"] {
+                let lead = Period::parse(lead).unwrap();
+                assert!(
+                    lead_window_open(lead, today, act_by, days_left),
+                    "{lead} {today}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_number_that_is_a_prefix_of_another_comes_first_on_the_same_deadline() {
+        // Same deadline instant; the longer number is listed first in the config, and its
+        // next digit is 0, the smallest digit: only a padding below every digit puts the
+        // shorter one first.
+        let config = crate::config::config_from_text(
+            "[[number]]\nnumber = \"+1 555 010 0190\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+1 555 010 019\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+1 555 010 01\"\nvalid_until = 2026-12-01\n",
+        );
+        let today = Now::on_day(date(2026, 11, 23));
+        let order: Vec<&str> = evaluate(&config, today)
+            .iter()
+            .map(|report| report.entry.number.as_str())
+            .collect();
+        assert_eq!(order, ["+155501001", "+1555010019", "+15550100190"]);
+        let first = most_urgent(&config, today).map(|report| report.entry.number);
+        assert_eq!(first.as_deref(), Some("+155501001"));
     }
 
     #[test]
