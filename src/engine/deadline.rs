@@ -642,6 +642,65 @@ mod tests {
     }
 
     #[test]
+    fn rules_and_actions_have_the_keys_of_the_contract() {
+        // DESIGN.md §5: the JSON's `rule` and `action` values.
+        let keys = [
+            RuleKind::TopupValidFor,
+            RuleKind::UseEvery,
+            RuleKind::Fee,
+            RuleKind::ValidUntil,
+            RuleKind::PauseMax,
+        ]
+        .map(|rule| (rule.key(), rule.action().key()));
+        assert_eq!(
+            keys,
+            [
+                ("topup_valid_for", "top_up"),
+                ("use_every", "use"),
+                ("fee", "add_balance"),
+                ("valid_until", "renew"),
+                ("pause_max", "resume"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_billing_day_years_back_is_stepped_to_the_first_charge_after_the_reading() {
+        // Charged every 3 months from 31 January 2016 (31 Jan, 30 Apr, 31 Jul, 31 Oct in
+        // each year); the balance, read on 20 November 2026, pays two charges: 31 January
+        // and 30 April 2027. The first unpaid is 31 July 2027. Worked out by hand; the
+        // first estimate of the step count falls short, so the walk is needed.
+        let mut number = blank_number();
+        number.rules.fee = Some(Fee {
+            amount: money("2"),
+            every: period("3mo"),
+        });
+        number.extras.balance = Some(Balance {
+            amount: money("5"),
+            on: date(2026, 11, 20),
+        });
+        number.extras.next_charge = Some(date(2016, 1, 31));
+        let found = obligations(&number).unwrap();
+        assert_eq!(found[0].act_by, date(2027, 7, 30));
+        match &found[0].why {
+            Why::Fee {
+                charges_paid,
+                first_unpaid,
+                ..
+            } => assert_eq!((*charges_paid, *first_unpaid), (2, date(2027, 7, 31))),
+            other => panic!("{other:?}"),
+        }
+        // Weekly from a Monday eight years back: the next Monday on or after Friday
+        // 20 November 2026 is the 23rd; one charge paid, the second (30th) unpaid.
+        number.rules.fee = Some(Fee {
+            amount: money("3"),
+            every: period("1w"),
+        });
+        number.extras.next_charge = Some(date(2018, 11, 5));
+        assert_eq!(obligations(&number).unwrap()[0].act_by, date(2026, 11, 29));
+    }
+
+    #[test]
     fn a_top_up_on_the_day_of_the_last_use_is_not_the_reason() {
         // Used and topped up on the same day: the "why" names the use, as the user
         // recorded it; a top-up stands in for a use only when it is later.

@@ -457,6 +457,66 @@ mod tests {
     }
 
     #[test]
+    fn every_state_with_its_key_on_a_day_worked_out_by_hand() {
+        // On 2026-11-23, leads of 7 days. (number, state, key, days left), in config order.
+        let config = crate::config::config_from_text(
+            "[settings]\ntimezone = \"UTC\"\nremind_before = [\"7d\"]\n\
+             [[number]]\nnumber = \"+965 5123 4567\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+965 5123 4568\"\nvalid_until = 2026-11-30\n\
+             [[number]]\nnumber = \"+965 5123 4569\"\npause_max = \"90d\"\n\
+             paused_since = 2026-10-15\n\
+             [[number]]\nnumber = \"+965 5123 4570\"\npause_max = \"30d\"\n\
+             paused_since = 2026-10-28\n\
+             [[number]]\nnumber = \"+965 5123 4571\"\nvalid_until = 2026-11-20\ngrace = \"7d\"\n\
+             [[number]]\nnumber = \"+965 5123 4572\"\nvalid_until = 2026-11-01\n\
+             [[number]]\nnumber = \"+965 5123 4573\"\nvalid_until = 2026-11-01\n\
+             status = \"retired\"\n",
+        );
+        let expected = [
+            // 8 days left: one day before the 7-day window opens.
+            (State::Ok, "ok", Some(8)),
+            (State::Due, "due", Some(7)),
+            // 2026-10-15 + 90 days − 1 = 2027-01-12: far off, and paused.
+            (State::Paused, "paused", Some(50)),
+            // 2026-10-28 + 30 days − 1 = 2026-11-26: paused and due.
+            (State::Due, "due", Some(3)),
+            (State::Grace, "grace", Some(-3)),
+            (State::Lost, "lost", Some(-22)),
+            (State::Retired, "retired", None),
+        ];
+        let today = Now::on_day(date(2026, 11, 23));
+        let found: Vec<(State, &str, Option<i32>)> = config
+            .numbers
+            .iter()
+            .map(|number| {
+                let report = evaluate_number(&config, number, today);
+                let days_left = report.most_urgent().map(|deadline| deadline.days_left);
+                (report.state, report.state.key(), days_left)
+            })
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn now_keeps_the_instant_it_was_given() {
+        let at: Zoned = "2026-11-23T23:30:00+08:00[Asia/Shanghai]".parse().unwrap();
+        let now = Now::at(&at);
+        assert_eq!(now.instant(), Some(instant("2026-11-23T15:30:00Z")));
+        assert_eq!(now.user_today(), date(2026, 11, 23));
+        assert_eq!(now.today_in(&TimeZone::UTC), date(2026, 11, 23));
+        assert_eq!(
+            now.today_in(&TimeZone::get("Pacific/Auckland").unwrap()),
+            date(2026, 11, 24)
+        );
+        let day = Now::on_day(date(2026, 11, 23));
+        assert_eq!(day.instant(), None);
+        assert_eq!(
+            day.today_in(&TimeZone::get("Pacific/Auckland").unwrap()),
+            date(2026, 11, 23)
+        );
+    }
+
+    #[test]
     fn a_date_alone_is_that_date_in_every_calendar() {
         for (user, carrier) in [
             ("Asia/Shanghai", "Asia/Kuwait"),
@@ -490,7 +550,9 @@ mod tests {
              [[number]]\nnumber = \"+33 6 12 34 56 78\"\nvalid_until = 2020-01-01\nstatus = \"retired\"\n",
         );
         let today = Now::on_day(date(2026, 11, 23));
-        let order: Vec<&str> = evaluate(&config, today)
+        let evaluation = evaluate(&config, today);
+        assert_eq!((evaluation.len(), evaluation.is_empty()), (6, false));
+        let order: Vec<&str> = evaluation
             .iter()
             .map(|report| report.entry.number.as_str())
             .collect();
