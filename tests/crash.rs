@@ -231,7 +231,20 @@ fn run_once_killed_at_random_instants_loses_nothing() {
     let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
     let (mut kills, mut before_any_message, mut in_window, mut landed_mid_run) = (0, 0, 0, 0);
     let (mut lost, mut duplicates, mut stray_temp_files) = (0, 0, 0);
-    for round in 0..ROUNDS {
+    // Kills that left a state temporary file: they fell during a write of the state.
+    let mut during_state_write = 0;
+    let mut round = 0;
+    // ROUNDS rounds, and more (up to MAX_ROUNDS) until a kill fell in each window: before
+    // any message, between a server's acceptance and the state commit, during a state write.
+    const MAX_ROUNDS: usize = 80;
+    while round < ROUNDS || before_any_message == 0 || in_window == 0 || during_state_write == 0 {
+        assert!(
+            round < MAX_ROUNDS,
+            "{round} rounds and still a window without a kill: {before_any_message} before any \
+             message, {in_window} between acceptance and commit, {during_state_write} during a \
+             state write"
+        );
+        round += 1;
         let server = SmtpServer::start(Mode::StartTls);
         server.set_faults(slow_server());
         let scratch = Scratch::with_config(&several_numbers(server.port()));
@@ -262,6 +275,9 @@ fn run_once_killed_at_random_instants_loses_nothing() {
         let unconfirmed: BTreeSet<String> = recorded.difference(&committed).cloned().collect();
         if was_killed {
             kills += 1;
+            if state_files.iter().any(|name| name.ends_with(".tmp")) {
+                during_state_write += 1;
+            }
             if recorded.is_empty() {
                 before_any_message += 1;
             }
@@ -333,9 +349,10 @@ fn run_once_killed_at_random_instants_loses_nothing() {
     }
 
     eprintln!(
-        "crash/run --once: full run {full_run:?}; {ROUNDS} rounds, {kills} kills landed \
+        "crash/run --once: full run {full_run:?}; {round} rounds, {kills} kills landed \
          ({before_any_message} before any message, {landed_mid_run} between the first message \
-         and the last commit, {in_window} after a message was recorded and before its commit); \
+         and the last commit, {in_window} after a message was recorded and before its commit, \
+         {during_state_write} during a state write); \
          lost {lost}, duplicates {duplicates}, stray state temp files {stray_temp_files}; took {:?}",
         started.elapsed()
     );
@@ -350,8 +367,10 @@ fn run_once_killed_at_random_instants_loses_nothing() {
         kills >= ROUNDS / 2,
         "most kills must land while numkeep runs"
     );
+    // The loop ran until each window was hit; stated again for the reader.
+    assert!(before_any_message > 0 && landed_mid_run > 0 && during_state_write > 0);
     assert!(
-        in_window >= 1,
+        in_window >= 1 && duplicates >= 1,
         "no kill fell between acceptance and commit: the test did not exercise that window"
     );
 }
@@ -401,10 +420,22 @@ fn renew_killed_at_random_instants_leaves_the_old_or_the_new_config() {
     let mut random = XorShift(0x2545_F491_4F6C_DD1D);
     let (mut rounds, mut kills, mut kept_old, mut wrote_new, mut stray_temp_files) =
         (0, 0, 0, 0, 0);
-    while kills < KILLS {
+    // Where the kills landed: before the new text was written anywhere (the old config,
+    // no temporary file), during its write (the temporary file left behind, the config
+    // still old), and after the rename (the new config).
+    let (mut killed_before_write, mut killed_during_write, mut killed_after_rename) = (0, 0, 0);
+    let every_window_hit = |windows: [usize; 3]| windows.iter().all(|count| *count > 0);
+    while kills < KILLS
+        || !every_window_hit([
+            killed_before_write,
+            killed_during_write,
+            killed_after_rename,
+        ])
+    {
         assert!(
             rounds < MAX_ROUNDS,
-            "only {kills} kills landed in {rounds} rounds"
+            "only {kills} kills landed in {rounds} rounds: {killed_before_write} before the \
+             write, {killed_during_write} during it, {killed_after_rename} after the rename"
         );
         let round = rounds;
         rounds += 1;
@@ -419,7 +450,8 @@ fn renew_killed_at_random_instants_leaves_the_old_or_the_new_config() {
             .expect("start numkeep renew");
         let pid = child.id();
         let status = kill_after(child, delay);
-        if killed(status) {
+        let was_killed = killed(status);
+        if was_killed {
             kills += 1;
         } else {
             assert!(status.success(), "round {round}: {status:?}");
@@ -433,11 +465,21 @@ fn renew_killed_at_random_instants_leaves_the_old_or_the_new_config() {
             panic!("round {round} (kill after {delay:?}): a half-written config:\n{text}");
         }
         let temporary = format!(".config.toml.numkeep-{pid}.tmp");
+        let mut temporary_left = false;
         for name in entries(scratch.dir.path()) {
             if name == temporary {
                 stray_temp_files += 1;
+                temporary_left = true;
             } else {
                 assert_eq!(name, "config.toml", "round {round}: unexpected file");
+            }
+        }
+        if was_killed {
+            match (text == new, temporary_left) {
+                (false, false) => killed_before_write += 1,
+                (false, true) => killed_during_write += 1,
+                (true, false) => killed_after_rename += 1,
+                (true, true) => panic!("round {round}: the new config and its temporary file"),
             }
         }
         // Whatever a kill left behind, the next renewal works and writes the same text.
@@ -449,10 +491,18 @@ fn renew_killed_at_random_instants_leaves_the_old_or_the_new_config() {
         }
     }
     eprintln!(
-        "crash/renew: full run {:?}; {rounds} rounds, {kills} kills landed; config kept old \
-         {kept_old}, new {wrote_new}, half-written 0; stray .config.toml.numkeep-*.tmp left \
-         {stray_temp_files}",
+        "crash/renew: full run {:?}; {rounds} rounds, {kills} kills landed ({killed_before_write} \
+         before the write, {killed_during_write} during it, {killed_after_rename} after the \
+         rename); config kept old {kept_old}, new {wrote_new}, half-written 0; stray \
+         .config.toml.numkeep-*.tmp left {stray_temp_files}",
         full_run(&times)
+    );
+    // The loop runs until each window was hit; stated again here for the reader.
+    assert!(kills >= KILLS);
+    assert!(killed_before_write > 0 && killed_during_write > 0 && killed_after_rename > 0);
+    assert_eq!(
+        stray_temp_files, killed_during_write,
+        "a temporary file only from a kill"
     );
 }
 

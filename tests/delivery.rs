@@ -3,7 +3,7 @@
 
 use crate::support::cli::{Outcome, Scratch};
 use crate::support::daemon::Daemon;
-use crate::support::mail::{decoded_body, header};
+use crate::support::mail::{base64_encode, decoded_body, header};
 use crate::support::smtp_server::{Faults, Mode, SmtpServer, free_port};
 
 const PASSWORD: &str = "s3cret-Pa55word-xyzzy";
@@ -205,6 +205,39 @@ fn a_permanent_refusal_for_one_recipient_does_not_block_the_others() {
     assert_eq!(recipients(&server), ["alice@example.org", "me@example.org"]);
 }
 
+/// Every form in which a password could leak into output: itself, and the base64 that
+/// SMTP AUTH sends (PLAIN: `\0user\0password`; LOGIN: the password alone).
+fn password_forms(user: &str, password: &str) -> [String; 3] {
+    [
+        password.to_owned(),
+        base64_encode(format!("\0{user}\0{password}").as_bytes()),
+        base64_encode(password.as_bytes()),
+    ]
+}
+
+#[test]
+fn password_forms_are_what_smtp_auth_sends() {
+    // From `printf '\0alerts\0s3cret-Pa55word-xyzzy' | base64` and the same without the
+    // user part.
+    assert_eq!(
+        password_forms("alerts", PASSWORD),
+        [
+            PASSWORD,
+            "AGFsZXJ0cwBzM2NyZXQtUGE1NXdvcmQteHl6enk=",
+            "czNjcmV0LVBhNTV3b3JkLXh5enp5"
+        ]
+    );
+}
+
+#[track_caller]
+fn assert_no_password_in(outcome: &Outcome, password: &str) {
+    for form in password_forms("alerts", password) {
+        for text in [&outcome.stdout, &outcome.stderr] {
+            assert!(!text.contains(&form), "{form:?} printed:\n{text}");
+        }
+    }
+}
+
 #[test]
 fn authenticates_with_the_password_file_and_never_prints_it() {
     let server = SmtpServer::with_auth(Mode::StartTls, "alerts", PASSWORD);
@@ -223,14 +256,14 @@ fn authenticates_with_the_password_file_and_never_prints_it() {
             .iter()
             .all(|m| m.auth_user.as_deref() == Some("alerts"))
     );
-    assert!(!outcome.stderr.contains(PASSWORD) && !outcome.stdout.contains(PASSWORD));
+    assert_no_password_in(&outcome, PASSWORD);
 
     // A wrong password: refused, reported with a hint, still never printed.
     let wrong = "wrong-Pa55word-plugh";
     scratch.write("smtp-password", wrong);
     let outcome = scratch
         .numkeep(&["test-alert"])
-        .env("RUST_LOG", "trace")
+        .env("RUST_LOG", "trace,lettre=trace")
         .output()
         .expect_code(1);
     assert!(
@@ -238,9 +271,8 @@ fn authenticates_with_the_password_file_and_never_prints_it() {
         "{}",
         outcome.stdout
     );
-    for text in [&outcome.stdout, &outcome.stderr] {
-        assert!(!text.contains(wrong) && !text.contains(PASSWORD), "{text}");
-    }
+    assert_no_password_in(&outcome, wrong);
+    assert_no_password_in(&outcome, PASSWORD);
 }
 
 #[test]

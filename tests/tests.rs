@@ -3,6 +3,7 @@
 mod support;
 
 mod check;
+mod clock;
 mod crash;
 mod daemon;
 mod delivery;

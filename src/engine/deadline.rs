@@ -29,18 +29,6 @@ impl RuleKind {
         }
     }
 
-    pub fn from_key(key: &str) -> Option<RuleKind> {
-        [
-            RuleKind::TopupValidFor,
-            RuleKind::UseEvery,
-            RuleKind::Fee,
-            RuleKind::ValidUntil,
-            RuleKind::PauseMax,
-        ]
-        .into_iter()
-        .find(|rule| rule.key() == key)
-    }
-
     pub fn action(self) -> Action {
         match self {
             RuleKind::TopupValidFor => Action::TopUp,
@@ -709,6 +697,113 @@ mod tests {
                 .collect();
             assert_eq!(found, case.expected, "{}", case.name);
         }
+    }
+
+    #[test]
+    fn rules_and_actions_have_the_keys_of_the_contract() {
+        // DESIGN.md §5: the JSON's `rule` and `action` values.
+        let keys = [
+            RuleKind::TopupValidFor,
+            RuleKind::UseEvery,
+            RuleKind::Fee,
+            RuleKind::ValidUntil,
+            RuleKind::PauseMax,
+        ]
+        .map(|rule| (rule.key(), rule.action().key()));
+        assert_eq!(
+            keys,
+            [
+                ("topup_valid_for", "top_up"),
+                ("use_every", "use"),
+                ("fee", "add_balance"),
+                ("valid_until", "renew"),
+                ("pause_max", "resume"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_billing_day_years_back_is_stepped_to_the_first_charge_after_the_reading() {
+        // Charged every 3 months from 31 January 2016 (31 Jan, 30 Apr, 31 Jul, 31 Oct in
+        // each year); the balance, read on 20 November 2026, pays two charges: 31 January
+        // and 30 April 2027. The first unpaid is 31 July 2027. Worked out by hand; the
+        // first estimate of the step count falls short, so the walk is needed.
+        let mut number = blank_number();
+        number.own_rules_mut().fee = Some(Fee {
+            amount: money("2"),
+            every: period("3mo"),
+        });
+        number.set_balance(Some(Balance {
+            amount: money("5"),
+            on: date(2026, 11, 20),
+        }));
+        number.set_next_charge(Some(date(2016, 1, 31)));
+        let found = obligations(&number).unwrap();
+        assert_eq!(found[0].act_by, date(2027, 7, 30));
+        match &found[0].why {
+            Why::Fee {
+                charges_paid,
+                first_unpaid,
+                ..
+            } => assert_eq!((*charges_paid, *first_unpaid), (2, date(2027, 7, 31))),
+            other => panic!("{other:?}"),
+        }
+        // Weekly from a Monday eight years back: the next Monday on or after Friday
+        // 20 November 2026 is the 23rd; one charge paid, the second (30th) unpaid.
+        number.own_rules_mut().fee = Some(Fee {
+            amount: money("3"),
+            every: period("1w"),
+        });
+        number.set_next_charge(Some(date(2018, 11, 5)));
+        assert_eq!(obligations(&number).unwrap()[0].act_by, date(2026, 11, 29));
+    }
+
+    #[test]
+    fn a_top_up_on_the_day_of_the_last_use_is_not_the_reason() {
+        // Used and topped up on the same day: the "why" names the use, as the user
+        // recorded it; a top-up stands in for a use only when it is later.
+        let why_for = |last_used: Date, last_topup: Date| {
+            let mut number = blank_number();
+            number.own_rules_mut().use_every = Some(UseEvery::Period(period("90d")));
+            number.last_used = Some(last_used);
+            number.last_topup = Some(last_topup);
+            let found = obligations(&number).unwrap();
+            (found[0].act_by, found[0].why.clone())
+        };
+        let every = UseEvery::Period(period("90d"));
+        assert_eq!(
+            why_for(date(2026, 9, 1), date(2026, 9, 1)),
+            (
+                date(2026, 11, 29),
+                Why::Used {
+                    last: date(2026, 9, 1),
+                    by_topup: false,
+                    every
+                }
+            )
+        );
+        assert_eq!(
+            why_for(date(2026, 9, 1), date(2026, 9, 2)),
+            (
+                date(2026, 11, 30),
+                Why::Used {
+                    last: date(2026, 9, 2),
+                    by_topup: true,
+                    every
+                }
+            )
+        );
+        assert_eq!(
+            why_for(date(2026, 9, 2), date(2026, 9, 1)),
+            (
+                date(2026, 11, 30),
+                Why::Used {
+                    last: date(2026, 9, 2),
+                    by_topup: false,
+                    every
+                }
+            )
+        );
     }
 
     #[test]

@@ -442,6 +442,46 @@ status = "retired"
     }
 
     #[test]
+    fn grace_reminders_say_what_the_carrier_does_in_that_phase() {
+        // Act-by 2026-11-30; grace: 2 days "outgoing calls barred", then 2 days
+        // "suspended, restorable"; lost on 2026-12-05.
+        let config = config(&CONFIG.replacen(
+            "grace = \"3d\"",
+            "grace = [{ for = \"2d\", state = \"outgoing calls barred\" }, \
+             { for = \"2d\", state = \"suspended, restorable\" }]",
+            1,
+        ));
+        let cases = [
+            (date(2026, 11, 30), None),
+            (date(2026, 12, 1), Some("outgoing calls barred")),
+            (date(2026, 12, 2), Some("outgoing calls barred")),
+            (date(2026, 12, 3), Some("suspended, restorable")),
+            (date(2026, 12, 4), Some("suspended, restorable")),
+            (date(2026, 12, 5), None),
+        ];
+        for (day, expected) in cases {
+            let plan = plan(&config, &HashSet::new(), at(day));
+            let delivery = plan
+                .deliveries
+                .iter()
+                .find(|d| d.channel == Channel::Email("me@example.org".into()))
+                .unwrap();
+            let alert = &delivery.alerts[0];
+            assert_eq!(alert.grace_state(), expected, "{day}");
+            let body = crate::render::digest::message(&config.settings, &delivery.alerts, day).body;
+            let now_lines: Vec<&str> = body
+                .lines()
+                .filter(|line| line.trim_start().starts_with("Now:"))
+                .collect();
+            let expected_lines: Vec<String> = expected
+                .map(|state| format!("  Now:        {state}"))
+                .into_iter()
+                .collect();
+            assert_eq!(now_lines, expected_lines, "{day}:\n{body}");
+        }
+    }
+
+    #[test]
     fn a_failed_channel_stays_due_while_others_are_done() {
         let config = config(CONFIG);
         let now = at(date(2026, 11, 29));

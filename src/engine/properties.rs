@@ -1,6 +1,8 @@
 //! Property tests of the deadline engine: for random dates (1990–2100) and durations, the
 //! invariants DESIGN.md §2 states hold. The expected calendar answers are computed here by
-//! hand (own leap-year rule, own month arithmetic), not with the code under test.
+//! hand (own leap-year rule, own month arithmetic, own day counting), never with the code
+//! under test (`Period`, `last_day_from`, jiff's date arithmetic); the hand calendar is
+//! itself checked against known dates at the end of the file.
 
 use std::str::FromStr;
 
@@ -33,6 +35,79 @@ fn add_months_by_hand(anchor: Date, months: i64) -> Date {
     let year = i16::try_from(month_index.div_euclid(12)).unwrap();
     let month = i8::try_from(month_index.rem_euclid(12) + 1).unwrap();
     date(year, month, anchor.day().min(days_in_month(year, month)))
+}
+
+/// `day` + `days` days, counted by hand: day by day through the hand calendar (no jiff
+/// arithmetic), so that no expected date below comes from the arithmetic under test.
+fn add_days_by_hand(day: Date, days: i64) -> Date {
+    let (mut year, mut month, mut dom) = (day.year(), day.month(), day.day());
+    let mut left = days;
+    // Whole 400-year cycles (146,097 days each) first, so that long periods stay cheap.
+    let cycles = left.div_euclid(146_097);
+    year += i16::try_from(cycles * 400).unwrap();
+    left = left.rem_euclid(146_097);
+    while left > 0 {
+        let last = days_in_month(year, month);
+        // Jump to the first of the next month when the rest of this month is not enough.
+        let to_next_month = i64::from(last - dom) + 1;
+        if left >= to_next_month {
+            left -= to_next_month;
+            dom = 1;
+            if month == 12 {
+                (year, month) = (year + 1, 1);
+            } else {
+                month += 1;
+            }
+        } else {
+            dom += i8::try_from(left).unwrap();
+            left = 0;
+        }
+    }
+    date(year, month, dom)
+}
+
+/// `start` + `period`, by hand: days and weeks by counting, months and years clamped.
+fn after_by_hand(start: Date, period: Period) -> Date {
+    let count = i64::from(period.count);
+    match period.unit {
+        Unit::Day => add_days_by_hand(start, count),
+        Unit::Week => add_days_by_hand(start, 7 * count),
+        Unit::Month => add_months_by_hand(start, count),
+        Unit::Year => add_months_by_hand(start, 12 * count),
+    }
+}
+
+/// The last day of a window of `period` that starts on `start`: start + period − 1 day.
+fn window_end_by_hand(start: Date, period: Period) -> Date {
+    day_before_by_hand(after_by_hand(start, period))
+}
+
+fn day_before_by_hand(day: Date) -> Date {
+    match (day.month(), day.day()) {
+        (1, 1) => date(day.year() - 1, 12, 31),
+        (month, 1) => date(day.year(), month - 1, days_in_month(day.year(), month - 1)),
+        (month, dom) => date(day.year(), month, dom - 1),
+    }
+}
+
+/// The last day of the month after the month of `day`.
+fn end_of_next_month_by_hand(day: Date) -> Date {
+    let (year, month) = if day.month() == 12 {
+        (day.year() + 1, 1)
+    } else {
+        (day.year(), day.month() + 1)
+    };
+    date(year, month, days_in_month(year, month))
+}
+
+/// The act-by of a number built by [`number_with`], worked out by hand.
+fn act_by_by_hand(rule: DatedRule, period: Period, recorded: Date) -> Date {
+    match rule {
+        DatedRule::CalendarMonth => end_of_next_month_by_hand(recorded),
+        DatedRule::Topup | DatedRule::Use | DatedRule::UseByTopup | DatedRule::Pause => {
+            window_end_by_hand(recorded, period)
+        }
+    }
 }
 
 /// A civil date in 1990–2100; days 29–31 are clamped to the month's end, so month ends come
@@ -148,14 +223,8 @@ proptest! {
         prop_assume!(!matches!(rule, DatedRule::CalendarMonth));
         let number = number_with(rule, period, recorded);
         let found = obligations(&number).unwrap();
-        let end = match period.unit {
-            Unit::Day => recorded.checked_add(jiff::Span::new().days(i64::from(period.count))),
-            Unit::Week => recorded.checked_add(jiff::Span::new().days(7 * i64::from(period.count))),
-            Unit::Month => Ok(add_months_by_hand(recorded, i64::from(period.count))),
-            Unit::Year => Ok(add_months_by_hand(recorded, 12 * i64::from(period.count))),
-        }
-        .unwrap();
-        prop_assert_eq!(found[0].act_by, end.yesterday().unwrap());
+        let end = after_by_hand(recorded, period);
+        prop_assert_eq!(found[0].act_by, day_before_by_hand(end));
     }
 
     /// Topping up later never brings the deadline forward, whatever else the number has.
@@ -263,7 +332,8 @@ proptest! {
     }
 
     /// The number is lost only after the act-by day: lost-on = act-by + 1 day, then each
-    /// grace phase in order; never on or before act-by.
+    /// grace phase in order (each from the end of the one before); never on or before
+    /// act-by. Both dates are worked out by hand.
     #[test]
     fn lost_on_comes_after_act_by(
         rule in any_dated_rule(),
@@ -275,15 +345,14 @@ proptest! {
         number.own_rules_mut().grace = Some(grace.clone());
         let found = obligations(&number).unwrap();
         let obligation = &found[0];
-        prop_assert!(obligation.lost_on > obligation.act_by, "{:?}", obligation);
-        let mut expected = obligation.act_by.tomorrow().unwrap();
+        let act_by = act_by_by_hand(rule, period, recorded);
+        let mut lost_on = add_days_by_hand(act_by, 1);
         for phase in &grace {
-            expected = phase.length.after(expected).unwrap();
+            lost_on = after_by_hand(lost_on, phase.length);
         }
-        prop_assert_eq!(obligation.lost_on, expected);
-        if grace.is_empty() {
-            prop_assert_eq!(obligation.lost_on, obligation.act_by.tomorrow().unwrap());
-        }
+        prop_assert_eq!(obligation.act_by, act_by);
+        prop_assert_eq!(obligation.lost_on, lost_on);
+        prop_assert!(obligation.lost_on > obligation.act_by, "{:?}", obligation);
     }
 
     /// Used at any time in a month → act by the last day of the following month.
@@ -291,21 +360,23 @@ proptest! {
     fn calendar_month_acts_by_the_end_of_the_next_month(last_used in any_date()) {
         let number = number_with(DatedRule::CalendarMonth, Period::days(1), last_used);
         let act_by = obligations(&number).unwrap()[0].act_by;
-        let (year, month) = if last_used.month() == 12 {
-            (last_used.year() + 1, 1)
-        } else {
-            (last_used.year(), last_used.month() + 1)
-        };
-        prop_assert_eq!(act_by, date(year, month, days_in_month(year, month)));
+        prop_assert_eq!(act_by, end_of_next_month_by_hand(last_used));
     }
 
     /// An amount table picks the entry with the largest `min` not above the amount.
     #[test]
     fn amount_tables_pick_the_largest_min_not_above_the_amount(
         mins in proptest::collection::btree_set(1u32..=20_000, 1..=5),
-        amount_mils in 1000u32..=25_000,
+        any_amount_mils in 1000u32..=25_000,
+        // Half the cases top up exactly one tier's min: the boundary where `<` and `<=`
+        // part ways.
+        exactly_a_min in proptest::option::of(any::<proptest::sample::Index>()),
         topped_up in any_date(),
     ) {
+        let amount_mils = match exactly_a_min {
+            Some(index) => **index.get(&mins.iter().collect::<Vec<_>>()),
+            None => any_amount_mils,
+        };
         // Tier i lasts i + 1 days; mins are in thousandths (KWD has three decimals).
         let tiers: Vec<AmountTier> = mins
             .iter()
@@ -317,31 +388,33 @@ proptest! {
             .collect();
         let amount = Decimal::new(i64::from(amount_mils), 3);
         let mut number = blank_number();
-        number.own_rules_mut().topup_valid_for = Some(TopupValidity::ByAmount(tiers.clone()));
+        number.own_rules_mut().topup_valid_for = Some(TopupValidity::ByAmount(tiers));
         number.last_topup = Some(topped_up);
         number.set_last_topup_amount(Some(amount));
         let found = obligations(&number).unwrap();
-        let chosen = tiers.iter().filter(|tier| tier.min <= amount).max_by_key(|tier| tier.min);
-        match chosen {
-            Some(tier) => {
+        // By hand, in whole thousandths: the tiers whose min is not above the amount are
+        // the first `reached` of the sorted mins; the last of them is chosen, and tier
+        // i (from 0) lasts i + 1 days, so act-by is the top-up day + i days.
+        let reached = mins.iter().filter(|min| **min <= amount_mils).count();
+        match reached {
+            0 => prop_assert!(found.is_empty(), "{:?}", found),
+            reached => {
                 prop_assert_eq!(found.len(), 1);
-                prop_assert_eq!(
-                    found[0].act_by,
-                    tier.valid_for.last_day_from(topped_up).unwrap()
-                );
+                let chosen_index = i64::try_from(reached - 1).unwrap();
+                prop_assert_eq!(found[0].act_by, add_days_by_hand(topped_up, chosen_index));
             }
-            // Below every min: no deadline (validation reports it as a config error).
-            None => prop_assert!(found.is_empty()),
         }
     }
 
-    /// While paused, top-up and use rules are suspended; the pause rule alone remains.
+    /// While paused, top-up and use rules are suspended; the pause rule alone remains,
+    /// acting by the last day of `pause_max` counted from the pause.
     #[test]
     fn a_pause_suspends_topup_and_use_rules(
         validity in any_period(),
         every in any_period(),
         pause_max in any_period(),
         last_topup in any_date(),
+        last_used in proptest::option::of(any_date()),
         paused_since in any_date(),
     ) {
         let mut number = blank_number();
@@ -349,11 +422,16 @@ proptest! {
         number.own_rules_mut().use_every = Some(UseEvery::Period(every));
         number.own_rules_mut().pause_max = Some(pause_max);
         number.last_topup = Some(last_topup);
+        number.last_used = last_used;
         number.set_paused_since(Some(paused_since));
         let found = obligations(&number).unwrap();
         let rules: Vec<RuleKind> = found.iter().map(|o| o.rule).collect();
         prop_assert_eq!(rules, vec![RuleKind::PauseMax]);
-        prop_assert_eq!(found[0].act_by, pause_max.last_day_from(paused_since).unwrap());
+        prop_assert_eq!(found[0].act_by, window_end_by_hand(paused_since, pause_max));
+        prop_assert_eq!(
+            &found[0].why,
+            &Why::Paused { since: paused_since, max: pause_max }
+        );
     }
 }
 
@@ -365,4 +443,24 @@ fn the_hand_calendar_agrees_with_known_dates() {
     assert_eq!(add_months_by_hand(date(2028, 2, 29), 12), date(2029, 2, 28));
     assert_eq!(add_months_by_hand(date(2099, 12, 31), 2), date(2100, 2, 28));
     assert_eq!(add_months_by_hand(date(2000, 1, 30), 1), date(2000, 2, 29));
+    assert_eq!(add_days_by_hand(date(2026, 11, 1), 29), date(2026, 11, 30));
+    assert_eq!(add_days_by_hand(date(2026, 12, 31), 1), date(2027, 1, 1));
+    assert_eq!(add_days_by_hand(date(2028, 2, 28), 1), date(2028, 2, 29));
+    assert_eq!(add_days_by_hand(date(2100, 2, 28), 1), date(2100, 3, 1));
+    assert_eq!(add_days_by_hand(date(2026, 9, 1), 89), date(2026, 11, 29));
+    assert_eq!(
+        add_days_by_hand(date(2000, 1, 1), 146_097),
+        date(2400, 1, 1)
+    );
+    assert_eq!(add_days_by_hand(date(2000, 1, 1), 366), date(2001, 1, 1));
+    assert_eq!(day_before_by_hand(date(2026, 3, 1)), date(2026, 2, 28));
+    assert_eq!(day_before_by_hand(date(2027, 1, 1)), date(2026, 12, 31));
+    assert_eq!(
+        window_end_by_hand(date(2026, 1, 31), Period::months(1)),
+        date(2026, 2, 27)
+    );
+    assert_eq!(
+        end_of_next_month_by_hand(date(2028, 1, 2)),
+        date(2028, 2, 29)
+    );
 }

@@ -251,10 +251,6 @@ impl<'c> Evaluation<'c> {
             .map(|index| &self.reports[*index as usize])
     }
 
-    pub fn first(&self) -> Option<&NumberReport<'c>> {
-        self.iter().next()
-    }
-
     pub fn len(&self) -> usize {
         self.reports.len()
     }
@@ -461,6 +457,66 @@ mod tests {
     }
 
     #[test]
+    fn every_state_with_its_key_on_a_day_worked_out_by_hand() {
+        // On 2026-11-23, leads of 7 days. (number, state, key, days left), in config order.
+        let config = crate::config::config_from_text(
+            "[settings]\ntimezone = \"UTC\"\nremind_before = [\"7d\"]\n\
+             [[number]]\nnumber = \"+965 5123 4567\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+965 5123 4568\"\nvalid_until = 2026-11-30\n\
+             [[number]]\nnumber = \"+965 5123 4569\"\npause_max = \"90d\"\n\
+             paused_since = 2026-10-15\n\
+             [[number]]\nnumber = \"+965 5123 4570\"\npause_max = \"30d\"\n\
+             paused_since = 2026-10-28\n\
+             [[number]]\nnumber = \"+965 5123 4571\"\nvalid_until = 2026-11-20\ngrace = \"7d\"\n\
+             [[number]]\nnumber = \"+965 5123 4572\"\nvalid_until = 2026-11-01\n\
+             [[number]]\nnumber = \"+965 5123 4573\"\nvalid_until = 2026-11-01\n\
+             status = \"retired\"\n",
+        );
+        let expected = [
+            // 8 days left: one day before the 7-day window opens.
+            (State::Ok, "ok", Some(8)),
+            (State::Due, "due", Some(7)),
+            // 2026-10-15 + 90 days − 1 = 2027-01-12: far off, and paused.
+            (State::Paused, "paused", Some(50)),
+            // 2026-10-28 + 30 days − 1 = 2026-11-26: paused and due.
+            (State::Due, "due", Some(3)),
+            (State::Grace, "grace", Some(-3)),
+            (State::Lost, "lost", Some(-22)),
+            (State::Retired, "retired", None),
+        ];
+        let today = Now::on_day(date(2026, 11, 23));
+        let found: Vec<(State, &str, Option<i32>)> = config
+            .numbers
+            .iter()
+            .map(|number| {
+                let report = evaluate_number(&config, number, today);
+                let days_left = report.most_urgent().map(|deadline| deadline.days_left);
+                (report.state, report.state.key(), days_left)
+            })
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn now_keeps_the_instant_it_was_given() {
+        let at: Zoned = "2026-11-23T23:30:00+08:00[Asia/Shanghai]".parse().unwrap();
+        let now = Now::at(&at);
+        assert_eq!(now.instant(), Some(instant("2026-11-23T15:30:00Z")));
+        assert_eq!(now.user_today(), date(2026, 11, 23));
+        assert_eq!(now.today_in(&TimeZone::UTC), date(2026, 11, 23));
+        assert_eq!(
+            now.today_in(&TimeZone::get("Pacific/Auckland").unwrap()),
+            date(2026, 11, 24)
+        );
+        let day = Now::on_day(date(2026, 11, 23));
+        assert_eq!(day.instant(), None);
+        assert_eq!(
+            day.today_in(&TimeZone::get("Pacific/Auckland").unwrap()),
+            date(2026, 11, 23)
+        );
+    }
+
+    #[test]
     fn a_date_alone_is_that_date_in_every_calendar() {
         for (user, carrier) in [
             ("Asia/Shanghai", "Asia/Kuwait"),
@@ -494,7 +550,9 @@ mod tests {
              [[number]]\nnumber = \"+33 6 12 34 56 78\"\nvalid_until = 2020-01-01\nstatus = \"retired\"\n",
         );
         let today = Now::on_day(date(2026, 11, 23));
-        let order: Vec<&str> = evaluate(&config, today)
+        let evaluation = evaluate(&config, today);
+        assert_eq!((evaluation.len(), evaluation.is_empty()), (6, false));
+        let order: Vec<&str> = evaluation
             .iter()
             .map(|report| report.entry.number.as_str())
             .collect();
@@ -514,21 +572,77 @@ mod tests {
     }
 
     #[test]
-    fn day_count_windows_match_calendar_windows() {
-        let act_by = date(2026, 3, 31);
-        let leads = ["0d", "1d", "30d", "2w", "1mo", "1y", "36600d"]
-            .map(|text| Period::parse(text).unwrap());
-        for today in date(2025, 3, 1).series(jiff::Span::new().days(1)).take(500) {
-            for lead in leads {
-                let by_calendar = lead.before(act_by).is_none_or(|opens| today >= opens);
+    fn lead_windows_open_on_the_days_worked_out_by_hand() {
+        // (act-by, lead, the first day its window is open), each opening day counted on a
+        // calendar by hand: month and year leads clamp at month end (31 March − 1 month is
+        // 28 February), day and week leads count days across month and leap-day ends.
+        let cases = [
+            ("2026-03-31", "0d", "2026-03-31"),
+            ("2026-03-31", "1d", "2026-03-30"),
+            ("2026-03-31", "30d", "2026-03-01"),
+            ("2026-03-31", "31d", "2026-02-28"),
+            ("2026-03-31", "2w", "2026-03-17"),
+            ("2026-03-31", "1mo", "2026-02-28"),
+            ("2026-03-31", "2mo", "2026-01-31"),
+            ("2026-03-31", "1y", "2025-03-31"),
+            ("2026-02-28", "1mo", "2026-01-28"),
+            ("2028-03-01", "1d", "2028-02-29"),
+            ("2028-03-29", "1mo", "2028-02-29"),
+            ("2028-02-29", "1y", "2027-02-28"),
+            ("2028-02-29", "4w", "2028-02-01"),
+            ("2026-12-31", "6mo", "2026-06-30"),
+        ];
+        for (act_by, lead, opens) in cases {
+            let (act_by, opens): (Date, Date) = (act_by.parse().unwrap(), opens.parse().unwrap());
+            let lead = Period::parse(lead).unwrap();
+            let day_before = opens.yesterday().unwrap();
+            for (today, open) in [(day_before, false), (opens, true), (act_by, true)] {
                 let days_left = days_between(today, act_by);
                 assert_eq!(
                     lead_window_open(lead, today, act_by, days_left),
-                    by_calendar,
-                    "{today} {lead}"
+                    open,
+                    "{lead} before {act_by}, on {today}"
+                );
+                assert_eq!(
+                    in_reminder_window(today, act_by, &[lead]),
+                    open,
+                    "{lead} before {act_by}, on {today}"
                 );
             }
         }
+        // 36600 days (a century and 75 days) opens on 1926-01-15; 36600 years
+        // reaches before the calendar begins, so that window is open on every day.
+        let act_by = date(2026, 3, 31);
+        for today in [date(1926, 6, 1), date(2025, 3, 1), act_by] {
+            let days_left = days_between(today, act_by);
+            for lead in ["36600d", "36600y"] {
+                let lead = Period::parse(lead).unwrap();
+                assert!(
+                    lead_window_open(lead, today, act_by, days_left),
+                    "{lead} {today}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_number_that_is_a_prefix_of_another_comes_first_on_the_same_deadline() {
+        // Same deadline instant; the longer number is listed first in the config, and its
+        // next digit is 0, the smallest digit: only a padding below every digit puts the
+        // shorter one first.
+        let config = crate::config::config_from_text(
+            "[[number]]\nnumber = \"+1 555 010 0190\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+1 555 010 019\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+1 555 010 01\"\nvalid_until = 2026-12-01\n",
+        );
+        let today = Now::on_day(date(2026, 11, 23));
+        let order: Vec<&str> = evaluate(&config, today)
+            .iter()
+            .map(|report| report.entry.number.as_str())
+            .collect();
+        assert_eq!(order, ["+155501001", "+1555010019", "+15550100190"]);
+        let first = most_urgent(&config, today).map(|report| report.entry.number);
+        assert_eq!(first.as_deref(), Some("+155501001"));
     }
 
     #[test]

@@ -291,3 +291,31 @@ mod json {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::json;
+    use crate::engine::status::{Now, evaluate};
+
+    /// The exact text around the numbers: `[` alone, one number per line, `]` alone on the
+    /// last line; an empty list is `[]` on one line. (Both spellings are valid JSON, so only
+    /// the text can tell them apart.)
+    #[test]
+    fn json_brackets_stand_on_their_own_lines() {
+        let today = Now::on_day(jiff::civil::date(2026, 11, 23));
+        let empty = crate::config::config_from_text("[settings]\ntimezone = \"UTC\"\n");
+        assert_eq!(json(&evaluate(&empty, today), &empty.settings), "[]\n");
+        let two = crate::config::config_from_text(
+            "[settings]\ntimezone = \"UTC\"\n\
+             [[number]]\nnumber = \"+965 5123 4567\"\nvalid_until = 2026-12-01\n\
+             [[number]]\nnumber = \"+44 7700 900123\"\nvalid_until = 2026-12-02\n",
+        );
+        let text = json(&evaluate(&two, today), &two.settings);
+        let lines: Vec<&str> = text.split('\n').collect();
+        assert_eq!(lines.len(), 5, "{text}");
+        assert_eq!(lines[0], "[");
+        assert!(lines[1].starts_with("{\"number\":\"+96551234567\"") && lines[1].ends_with("},"));
+        assert!(lines[2].starts_with("{\"number\":\"+447700900123\"") && lines[2].ends_with('}'));
+        assert_eq!(lines[3..], ["]", ""]);
+    }
+}

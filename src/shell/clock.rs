@@ -77,6 +77,18 @@ pub fn daemon_now() -> Timestamp {
     }
 }
 
+/// The longest the daemon sleeps before it reads the wall clock again: `longest`, or less
+/// under `NUMKEEP_CLOCK_LOOK_MS` (milliseconds), a hook for tests that step the clock
+/// through `NUMKEEP_CLOCK_FILE` and cannot wait minutes for the daemon to see a step.
+pub fn longest_sleep(longest: std::time::Duration) -> std::time::Duration {
+    std::env::var("NUMKEEP_CLOCK_LOOK_MS")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok())
+        .map_or(longest, |millis| {
+            longest.min(std::time::Duration::from_millis(millis))
+        })
+}
+
 fn injected_now(path: &std::path::Path) -> Option<Timestamp> {
     use std::sync::{Mutex, PoisonError};
     use std::time::Instant;

@@ -297,8 +297,13 @@ async fn daemon_loop(daemon: &mut Daemon) -> Result<(), Failure> {
         let due_at = daemon.check_due_at(&now);
         let next_retry = daemon.next_retry();
         // At least a little, so that a tick in the past cannot spin the loop.
-        let mut sleep =
-            sleep_for(due_at.as_ref(), next_retry, &now, MAX_SLEEP).max(Duration::from_millis(10));
+        let mut sleep = sleep_for(
+            due_at.as_ref(),
+            next_retry,
+            &now,
+            clock::longest_sleep(MAX_SLEEP),
+        )
+        .max(Duration::from_millis(10));
         if let Some(at) = reload_at {
             sleep = sleep.min(at.saturating_duration_since(tokio::time::Instant::now()));
         }

@@ -10,10 +10,16 @@ use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields, Writer};
 use tracing_subscriber::registry::LookupSpan;
 
+const LETTRE_AT_MOST_INFO: &str = "lettre=info";
+
 /// Logs go to stderr (stdout carries `status` output), colours only on a terminal, without
 /// timestamps under systemd (journald adds its own). `RUST_LOG` overrides the `info` level.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info"))
+        // lettre logs the SMTP dialogue at debug level, `AUTH PLAIN <base64 of the
+        // password>` included: whatever RUST_LOG asks, it stops at info.
+        .add_directive(LETTRE_AT_MOST_INFO.parse().expect("a valid directive"));
     let under_journald = stderr_is_journal_stream(std::env::var("JOURNAL_STREAM").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

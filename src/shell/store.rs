@@ -348,29 +348,46 @@ mod tests {
     #[test]
     fn corrupt_state_is_set_aside() {
         let dir = tempfile::tempdir().unwrap();
-        for bytes in [
-            &b"{\"schema\": 1, \"done\": [3]"[..],
+        let set_aside_files = || -> BTreeMap<String, Vec<u8>> {
+            fs::read_dir(dir.path())
+                .unwrap()
+                .map(|entry| entry.unwrap())
+                .filter(|entry| entry.file_name().to_string_lossy().contains(".corrupt-"))
+                .map(|entry| {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    (name, fs::read(entry.path()).unwrap())
+                })
+                .collect()
+        };
+        let corrupt: [&[u8]; 4] = [
+            b"{\"schema\": 1, \"done\": [3]",
             b"\x00\xff garbage",
             b"",
             b"{\"schema\":0}",
-        ] {
+        ];
+        for (count, bytes) in corrupt.iter().enumerate() {
             fs::write(dir.path().join(STATE_FILE), bytes).unwrap();
+            let before = set_aside_files();
             let store = Store::open(dir.path()).unwrap();
             assert!(store.done.is_empty());
             assert!(!dir.path().join(STATE_FILE).exists());
+            drop(store);
+            // Each corrupt file is kept, byte for byte, under a name of its own.
+            let after = set_aside_files();
+            assert_eq!(after.len(), count + 1, "{after:?}");
+            let new: Vec<&Vec<u8>> = after
+                .iter()
+                .filter(|(name, _)| !before.contains_key(*name))
+                .map(|(_, kept)| kept)
+                .collect();
+            assert_eq!(new, [&bytes.to_vec()]);
+            assert!(
+                after
+                    .keys()
+                    .all(|name| name.starts_with(&format!("{STATE_FILE}.corrupt-"))),
+                "{after:?}"
+            );
         }
-        let aside = fs::read_dir(dir.path())
-            .unwrap()
-            .filter(|entry| {
-                entry
-                    .as_ref()
-                    .unwrap()
-                    .file_name()
-                    .to_string_lossy()
-                    .contains("corrupt")
-            })
-            .count();
-        assert!(aside >= 1);
     }
 
     #[test]
