@@ -273,6 +273,16 @@ fn authenticates_with_the_password_file_and_never_prints_it() {
     );
     assert_no_password_in(&outcome, wrong);
     assert_no_password_in(&outcome, PASSWORD);
+    // A target more specific than `lettre` cannot open the dialogue either.
+    let outcome = scratch
+        .numkeep(&["test-alert"])
+        .env(
+            "RUST_LOG",
+            "lettre::transport::smtp=trace,lettre::transport::smtp::client=trace",
+        )
+        .output()
+        .expect_code(1);
+    assert_no_password_in(&outcome, wrong);
 }
 
 #[test]

@@ -240,6 +240,11 @@ pub fn plan<'c>(config: &'c Config, sent: &impl SentLog, now: Now) -> Plan<'c> {
 
 /// The reminder due on `channel` for one obligation, with every key it settles; `None` when
 /// nothing new is due. `user_today` names the day of a grace nag.
+/// How long reminder keys are kept after their act-by date. The state forgets older ones
+/// (it must not grow forever), so nothing is sent for them either: otherwise a number lost
+/// years ago would get its final notice again at every check.
+pub const REMEMBER_DAYS: i32 = 800;
+
 fn due_threshold(
     channel: &Channel,
     report: &NumberReport<'_>,
@@ -250,6 +255,11 @@ fn due_threshold(
 ) -> Option<(Threshold, Vec<String>)> {
     let number = &report.entry.number;
     let (today, act_by) = (report.today, deadline.obligation.act_by);
+    // Two days short of the state's horizon: the carrier's today and the user's, by which
+    // the state counts, may differ by one.
+    if deadline.days_left < -(REMEMBER_DAYS - 2) {
+        return None;
+    }
     let key = |threshold| {
         ReminderKey {
             channel: channel.clone(),
@@ -479,6 +489,25 @@ status = "retired"
                 .collect();
             assert_eq!(now_lines, expected_lines, "{day}:\n{body}");
         }
+    }
+
+    #[test]
+    fn a_number_lost_long_ago_gets_no_final_notice_the_state_would_forget() {
+        // Act-by 2026-11-30: the state forgets its keys 800 days later, so the final
+        // notice is owed until 798 days after act-by and never after.
+        let config = config(CONFIG);
+        let act_by = date(2026, 11, 30);
+        let day = |days: i64| act_by.checked_add(jiff::Span::new().days(days)).unwrap();
+        let thresholds = |today: Date| -> Vec<Threshold> {
+            plan(&config, &HashSet::new(), at(today))
+                .deliveries
+                .iter()
+                .flat_map(|delivery| delivery.alerts.iter().map(|alert| alert.threshold))
+                .collect()
+        };
+        assert!(thresholds(day(798)).contains(&Threshold::Lost));
+        assert!(thresholds(day(799)).is_empty());
+        assert!(thresholds(day(2000)).is_empty());
     }
 
     #[test]

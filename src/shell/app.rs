@@ -53,8 +53,6 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Loads the config, printing its warnings to stderr. `at` pins the day used to judge
-/// stale rule sources.
 impl std::error::Error for Failure {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -83,6 +81,8 @@ impl From<StoreError> for Failure {
     }
 }
 
+/// Loads the config, printing its warnings to stderr. `at` pins the day used to judge
+/// stale rule sources.
 pub fn load_config(path: &Path, at: Option<&str>) -> Result<Loaded, Failure> {
     load_config_with(path, at, |file| std::fs::read_to_string(file))
 }

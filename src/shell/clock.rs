@@ -111,8 +111,9 @@ pub fn parse_at(text: &str, zone: &TimeZone) -> Result<Zoned, AtError> {
     if let Ok(instant) = text.parse::<Timestamp>() {
         return Ok(instant.to_zoned(zone.clone()));
     }
+    // jiff reads a date out of a datetime too: only a text with a time part is one.
     if let Ok(datetime) = text.parse::<DateTime>()
-        && text.contains('T')
+        && text.contains(['T', 't', ' '])
     {
         return datetime
             .to_zoned(zone.clone())
@@ -138,6 +139,8 @@ mod tests {
         let cases = [
             ("2026-11-23", "2026-11-23T00:00:00+03:00[Asia/Kuwait]"),
             ("2026-11-23T09:00", "2026-11-23T09:00:00+03:00[Asia/Kuwait]"),
+            ("2026-11-23 09:00", "2026-11-23T09:00:00+03:00[Asia/Kuwait]"),
+            ("2026-11-23t09:00", "2026-11-23T09:00:00+03:00[Asia/Kuwait]"),
             (
                 "2026-11-23T09:00:00Z",
                 "2026-11-23T12:00:00+03:00[Asia/Kuwait]",

@@ -11,11 +11,20 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> io::Result<()> {
 }
 
 /// [`write_atomically`], with the content written by `write` into the temporary file, so
-/// that a large content need not be held in memory first.
+/// that a large content need not be held in memory first. A symlink is written through,
+/// not replaced: a config kept in a dotfiles checkout or a ConfigMap stays where it lives.
 pub fn write_atomically_with(
     path: &Path,
     write: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> io::Result<()> {
+    let is_link =
+        fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink());
+    let resolved = if is_link {
+        fs::canonicalize(path).ok()
+    } else {
+        None
+    };
+    let path = resolved.as_deref().unwrap_or(path);
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -60,6 +69,24 @@ fn remove_leftovers(directory: &Path, prefix: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_symlink_is_written_through_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dotfiles/numkeep.toml");
+        fs::create_dir(dir.path().join("dotfiles")).unwrap();
+        fs::write(&target, "old").unwrap();
+        let link = dir.path().join("config.toml");
+        std::os::unix::fs::symlink("dotfiles/numkeep.toml", &link).unwrap();
+        write_atomically(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read_to_string(&target).unwrap(), "new");
+    }
 
     #[test]
     fn replaces_content_keeps_mode_and_cleans_leftovers() {

@@ -8,18 +8,14 @@ use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields, Writer};
+use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::registry::LookupSpan;
-
-const LETTRE_AT_MOST_INFO: &str = "lettre=info";
+use tracing_subscriber::util::SubscriberInitExt as _;
 
 /// Logs go to stderr (stdout carries `status` output), colours only on a terminal, without
 /// timestamps under systemd (journald adds its own). `RUST_LOG` overrides the `info` level.
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info"))
-        // lettre logs the SMTP dialogue at debug level, `AUTH PLAIN <base64 of the
-        // password>` included: whatever RUST_LOG asks, it stops at info.
-        .add_directive(LETTRE_AT_MOST_INFO.parse().expect("a valid directive"));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let under_journald = stderr_is_journal_stream(std::env::var("JOURNAL_STREAM").ok().as_deref());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -28,14 +24,22 @@ pub fn init() {
         .with_target(false);
     let result = if under_journald {
         let plain = format::format().without_time().with_target(false);
-        builder
-            .event_format(JournalPriority { inner: plain })
-            .try_init()
+        let builder = builder.event_format(JournalPriority { inner: plain });
+        builder.finish().with(no_smtp_dialogue()).try_init()
     } else {
-        builder.try_init()
+        builder.finish().with(no_smtp_dialogue()).try_init()
     };
     // A second initialisation (in tests) keeps the first subscriber; nothing to report.
     drop(result);
+}
+
+/// lettre logs the SMTP dialogue at debug level, `AUTH PLAIN <base64 of the password>`
+/// included. A filter of its own, after `RUST_LOG`'s, stops it at info whatever `RUST_LOG`
+/// says, however specific the target it names.
+fn no_smtp_dialogue<S: Subscriber>() -> impl tracing_subscriber::Layer<S> {
+    tracing_subscriber::filter::filter_fn(|metadata| {
+        !(metadata.target().starts_with("lettre") && *metadata.level() > Level::INFO)
+    })
 }
 
 /// True when stderr is the stream systemd connected to journald. systemd sets

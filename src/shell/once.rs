@@ -19,19 +19,27 @@ use super::deliver::{Pass, SENDS_AT_ONCE, deliver};
 pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let (now, core_now) = clock::now_for_core(&config.settings.timezone.tz, at)?;
+    let zone = &config.settings.timezone.tz;
+    let (_, core_now) = clock::now_for_core(zone, at)?;
+    // `--at` moves only the evaluation (DESIGN.md §4): retry times, the state's pruning and
+    // the record of the last check follow the real clock.
+    let wall = clock::now().to_zoned(zone.clone());
     let mut store = open_store(config)?;
     let senders = Senders::for_config(config);
     let outcome = runtime()?.block_on(deliver(
         config,
         &mut store,
         &senders,
-        (&now, core_now),
+        (&wall, core_now),
         Pass::Check,
     ));
-    store.last_check = Some(now.timestamp());
+    // A what-if check at another moment is not today's scheduled check: the daemon must
+    // still run that one.
+    if at.is_none() {
+        store.last_check = Some(wall.timestamp());
+    }
     // The sends were attempted whatever the disk said; now the state must reach it.
-    save(&mut store, &now)?;
+    save(&mut store, &wall)?;
     tracing::info!(
         logged = outcome.logged,
         emailed = outcome.emailed,
@@ -52,7 +60,10 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
 pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     let loaded = load_config(path, at)?;
     let config = &loaded.config;
-    let (now, core_now) = clock::now_for_core(&config.settings.timezone.tz, at)?;
+    let zone = &config.settings.timezone.tz;
+    let (_, core_now) = clock::now_for_core(zone, at)?;
+    // The message says when it was really sent; `--at` moves only the evaluation.
+    let now = clock::now().to_zoned(zone.clone());
     tracing::warn!(test = true, "numkeep test alert: the log channel works");
     println!("log: ok (a warning was written to the log)");
     let senders = Senders::for_config(config);

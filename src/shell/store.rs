@@ -23,8 +23,9 @@ const LOCK_FILE: &str = "numkeep.lock";
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Reminder keys whose act-by date is this many days in the past are forgotten: the
-/// obligation is long lost or renewed, and the file must not grow forever.
-const FORGET_AFTER_DAYS: i32 = 800;
+/// obligation is long lost or renewed, and the file must not grow forever. The planner
+/// sends nothing for them either.
+const FORGET_AFTER_DAYS: i32 = crate::engine::plan::REMEMBER_DAYS;
 
 #[derive(Debug)]
 pub enum StoreError {
@@ -244,7 +245,6 @@ struct SchemaOnly {
     schema: u32,
 }
 
-/// Parses a state file, migrating older schemas. Never panics, whatever the bytes.
 /// Why a state file could not be read: it is set aside and a fresh one started.
 #[derive(Debug)]
 enum StateFileError {
@@ -270,6 +270,7 @@ impl std::error::Error for StateFileError {
     }
 }
 
+/// Parses a state file, migrating older schemas. Never panics, whatever the bytes.
 fn parse_state(bytes: &[u8]) -> Result<StateFile, StateFileError> {
     if let Ok(SchemaOnly { schema }) = serde_json::from_slice::<SchemaOnly>(bytes)
         && schema > SCHEMA_VERSION

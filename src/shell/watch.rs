@@ -276,7 +276,9 @@ impl ConfigWatcher {
             match watches.add(&directory, MASK) {
                 // Two paths to one directory (through a symlink) share one descriptor.
                 Ok(descriptor) => interest.entry(descriptor).or_default().merge(wanted),
-                // Not there (yet): its parent is watched for its name.
+                // Not there (yet): nothing to watch here. An include folder made later is
+                // seen through its parent, which the plan lists too; a missing config
+                // folder is not watched until a reload finds it.
                 Err(error) => {
                     tracing::debug!(%error, directory = %directory.display(), "not watched")
                 }
