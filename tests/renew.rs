@@ -341,9 +341,15 @@ fn an_edit_that_would_break_the_config_is_refused() {
         &["+965 5123 4567", "--topup", "0.500", "--on", "2026-11-20"],
         ": +96551234567: last_topup_amount 0.500 is below every topup_valid_for entry (the smallest min is 1.000)\n",
     );
-    // A top-up at the end of the calendar pushes the deadline past year 9999.
+    // An expiry at the end of the calendar pushes the lost-on date past year 9999.
     assert_refused(
-        &["+852 9123 4567", "--topup", "--on", "9999-12-30"],
+        &[
+            "+852 9123 4567",
+            "--valid-until",
+            "9999-12-31",
+            "--on",
+            "2026-11-20",
+        ],
         ": +85291234567: a deadline falls outside the supported dates (years 0001–9999)\n",
     );
 }
@@ -362,7 +368,7 @@ fn bad_on_date_is_refused() {
 fn nothing_to_record_is_refused() {
     assert_refused(
         &["+965 5123 4567", "--on", "2026-11-20"],
-        "numkeep: error: say what happened: --topup [AMOUNT], --used or --balance AMOUNT",
+        "numkeep: error: say what happened: --topup [AMOUNT], --used, --balance AMOUNT, --pause, --resume or --valid-until DATE",
     );
 }
 
