@@ -226,6 +226,8 @@ fn warn_about_rules(entry: &NumberEntry, topup: bool, used: bool, balance: bool)
     if used && rules.use_every.is_none() {
         let hint = if rules.topup_valid_for.is_some() {
             "; did you mean `--topup`?"
+        } else if rules.fee.is_some() {
+            "; did you mean `--balance AMOUNT`?"
         } else {
             ""
         };
@@ -437,10 +439,13 @@ fn save_and_answer(
                 new: change.new.as_deref(),
             })
             .collect();
-        println!(
-            "{}",
-            render::notice::renewed(&config.settings, &report, &name, recorded, &changes)
-        );
+        let answer = render::notice::renewed(&config.settings, &report, &name, recorded, &changes);
+        // A dry run's standard output is the diff alone, for `patch`; the answer goes aside.
+        if recorded == Recorded::DryRun {
+            eprintln!("{answer}");
+        } else {
+            println!("{answer}");
+        }
     }
     Ok(renewed)
 }
