@@ -22,6 +22,7 @@ fn completions_for_each_packaged_shell_name_every_command() {
             "check",
             "status",
             "renew",
+            "add",
             "test-alert",
             "completions",
         ] {
@@ -63,6 +64,8 @@ fn the_manual_page_documents_every_command_option_and_exit_code() {
         "numkeep check",
         "numkeep status",
         "numkeep renew",
+        "numkeep add",
+        "\\-\\-dry\\-run",
         "numkeep test\\-alert",
         "numkeep completions",
         "\\-\\-topup",

@@ -341,9 +341,15 @@ fn an_edit_that_would_break_the_config_is_refused() {
         &["+965 5123 4567", "--topup", "0.500", "--on", "2026-11-20"],
         ": +96551234567: last_topup_amount 0.500 is below every topup_valid_for entry (the smallest min is 1.000)\n",
     );
-    // A top-up at the end of the calendar pushes the deadline past year 9999.
+    // An expiry at the end of the calendar pushes the lost-on date past year 9999.
     assert_refused(
-        &["+852 9123 4567", "--topup", "--on", "9999-12-30"],
+        &[
+            "+852 9123 4567",
+            "--valid-until",
+            "9999-12-31",
+            "--on",
+            "2026-11-20",
+        ],
         ": +85291234567: a deadline falls outside the supported dates (years 0001–9999)\n",
     );
 }
@@ -362,7 +368,7 @@ fn bad_on_date_is_refused() {
 fn nothing_to_record_is_refused() {
     assert_refused(
         &["+965 5123 4567", "--on", "2026-11-20"],
-        "numkeep: error: say what happened: --topup [AMOUNT], --used or --balance AMOUNT",
+        "numkeep: error: say what happened: --topup [AMOUNT], --used, --balance AMOUNT, --pause, --resume or --valid-until DATE",
     );
 }
 
@@ -383,4 +389,438 @@ fn an_invalid_config_is_not_edited() {
         outcome.stderr
     );
     assert_eq!(scratch.read("config.toml"), config);
+}
+
+/// A config written every way TOML allows: a balance as an inline table, as dotted keys and
+/// as a sub-table; amounts as numbers and as strings (double and single quotes); a comment
+/// after every value and every table header.
+const LAYOUTS: &str = r#"# every way TOML allows
+[settings]   # s
+timezone = "UTC"   # zone
+
+[carriers.keep]   # c
+use_every = "6mo"   # u
+fee = { amount = 2.98, every = "1mo" }   # f
+pause_max = "1y"   # p
+
+[carriers.shop]   # c
+topup_valid_for = [{ min = 1, for = "30d" }, { min = 20, for = "90d" }]   # tiers
+
+[[number]]   # inline
+number = "+1 555 010 0199"   # n
+carrier = "keep"   # c
+last_used = 2026-06-01   # u
+balance = { amount = 20, on = 2026-10-01 }   # b
+next_charge = 2026-10-15   # nc
+
+[[number]]   # dotted
+number = "+1 555 010 0200"   # n
+carrier = "keep"   # c
+last_used = 2026-06-02   # u
+balance.amount = "20.00"   # a
+balance.on = 2026-10-02   # o
+next_charge = 2026-10-16   # nc
+
+[[number]]   # sub-table
+number = "+1 555 010 0201"   # n
+carrier = "keep"   # c
+last_used = 2026-06-03   # u
+next_charge = 2026-10-17   # nc
+
+[number.balance]   # b
+amount = '20.000'   # a
+on = 2026-10-03   # o
+
+[[number]]   # paused
+number = "+1 555 010 0202"   # n
+carrier = "keep"   # c
+last_used = 2026-05-01   # u
+paused_since = 2026-09-01   # since
+balance = { amount = "9.000", on = 2026-09-01 }   # b
+next_charge = 2026-10-18   # nc
+
+[[number]]   # amounts as numbers
+number = "+44 7700 900123"   # n
+carrier = "shop"   # c
+last_topup = 2026-11-01   # t
+last_topup_amount = 20   # a
+"#;
+
+/// `LAYOUTS` with LF and CRLF line endings, each with and without a byte-order mark.
+fn layouts() -> Vec<(&'static str, String)> {
+    let crlf = LAYOUTS.replace('\n', "\r\n");
+    vec![
+        ("LF", LAYOUTS.to_owned()),
+        ("CRLF", crlf.clone()),
+        ("BOM, LF", format!("\u{feff}{LAYOUTS}")),
+        ("BOM, CRLF", format!("\u{feff}{crlf}")),
+    ]
+}
+
+/// The lines a unified diff removes and adds.
+fn diff_lines(diff: &str) -> (Vec<&str>, Vec<&str>) {
+    let body = diff
+        .lines()
+        .filter(|line| !line.starts_with("---") && !line.starts_with("+++"));
+    let (mut removed, mut added) = (Vec::new(), Vec::new());
+    for line in body {
+        if let Some(text) = line.strip_prefix('-') {
+            removed.push(text);
+        } else if let Some(text) = line.strip_prefix('+') {
+            added.push(text);
+        }
+    }
+    (removed, added)
+}
+
+/// Renews with `args` on every layout: `--dry-run` prints a diff of exactly the lines in
+/// `edits` (LF-written `from` → `to`) and writes nothing; the real run changes exactly those
+/// lines, in the file's own line endings, and the result is a valid config.
+#[track_caller]
+fn assert_round_trip(args: &[&str], edits: &[(&str, &str)]) {
+    for (name, text) in layouts() {
+        let ending = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let scratch = Scratch::with_config(&text);
+        let mut dry = args.to_vec();
+        dry.push("--dry-run");
+        let outcome = renew(&scratch, &dry).success();
+        assert_eq!(
+            std::fs::read(scratch.config_path()).unwrap(),
+            text.as_bytes(),
+            "{name}: --dry-run wrote"
+        );
+        let (removed, added) = diff_lines(&outcome.stdout);
+        let mut expected_removed: Vec<&str> = Vec::new();
+        let mut expected_added: Vec<&str> = Vec::new();
+        for (from, to) in edits {
+            let (from_lines, to_lines): (Vec<&str>, Vec<&str>) =
+                (from.lines().collect(), to.lines().collect());
+            expected_removed.extend(from_lines.iter().filter(|line| !to_lines.contains(line)));
+            expected_added.extend(to_lines.iter().filter(|line| !from_lines.contains(line)));
+        }
+        assert_eq!(removed, expected_removed, "{name}: {}", outcome.stdout);
+        assert_eq!(added, expected_added, "{name}: {}", outcome.stdout);
+
+        renew(&scratch, args).success();
+        let expected = edits.iter().fold(text.clone(), |text, (from, to)| {
+            replace_once(
+                &text,
+                &from.replace('\n', ending),
+                &to.replace('\n', ending),
+            )
+        });
+        let written = std::fs::read(scratch.config_path()).unwrap();
+        assert_eq!(String::from_utf8_lossy(&written), expected, "{name}");
+        scratch.numkeep(&["check"]).output().success();
+    }
+}
+
+#[test]
+fn an_inline_table_is_edited_in_place() {
+    assert_round_trip(
+        &[
+            "+15550100199",
+            "--balance",
+            "30",
+            "--used",
+            "--on",
+            "2026-11-20",
+        ],
+        &[
+            (
+                "last_used = 2026-06-01   # u",
+                "last_used = 2026-11-20   # u",
+            ),
+            (
+                "balance = { amount = 20, on = 2026-10-01 }   # b",
+                "balance = { amount = 30, on = 2026-11-20 }   # b",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn dotted_keys_are_edited_in_place() {
+    assert_round_trip(
+        &["+15550100200", "--balance", "30.50", "--on", "2026-11-20"],
+        &[
+            (
+                "balance.amount = \"20.00\"   # a",
+                "balance.amount = \"30.50\"   # a",
+            ),
+            (
+                "balance.on = 2026-10-02   # o",
+                "balance.on = 2026-11-20   # o",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_sub_table_is_edited_in_place_and_new_keys_stay_above_it() {
+    assert_round_trip(
+        &[
+            "+15550100201",
+            "--balance",
+            "30",
+            "--used",
+            "--on",
+            "2026-11-20",
+        ],
+        &[
+            (
+                "last_used = 2026-06-03   # u",
+                "last_used = 2026-11-20   # u",
+            ),
+            ("amount = '20.000'   # a", "amount = '30'   # a"),
+            ("on = 2026-10-03   # o", "on = 2026-11-20   # o"),
+        ],
+    );
+    assert_round_trip(
+        &[
+            "+15550100201",
+            "--valid-until",
+            "2027-01-31",
+            "--on",
+            "2026-11-20",
+        ],
+        &[(
+            "next_charge = 2026-10-17   # nc\n",
+            "next_charge = 2026-10-17   # nc\nvalid_until = 2027-01-31\n",
+        )],
+    );
+}
+
+#[test]
+fn an_amount_written_as_a_number_stays_a_number() {
+    assert_round_trip(
+        &["+447700900123", "--topup", "50", "--on", "2026-11-20"],
+        &[
+            (
+                "last_topup = 2026-11-01   # t",
+                "last_topup = 2026-11-20   # t",
+            ),
+            (
+                "last_topup_amount = 20   # a",
+                "last_topup_amount = 50   # a",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn pause_and_resume_write_and_remove_their_keys() {
+    assert_round_trip(
+        &["+15550100199", "--pause", "--on", "2026-11-20"],
+        &[(
+            "next_charge = 2026-10-15   # nc\n",
+            "next_charge = 2026-10-15   # nc\npaused_since = 2026-11-20\n",
+        )],
+    );
+    assert_round_trip(
+        &["+15550100202", "--resume", "--on", "2026-11-20"],
+        &[(
+            "paused_since = 2026-09-01   # since\nbalance = { amount = \"9.000\", on = 2026-09-01 }   # b\nnext_charge = 2026-10-18   # nc\n",
+            "balance = { amount = \"9.000\", on = 2026-09-01 }   # b\nnext_charge = 2026-10-18   # nc\nresumed_on = 2026-11-20\n",
+        )],
+    );
+}
+
+#[test]
+fn the_answer_says_old_and_new_and_the_next_deadline() {
+    let scratch = Scratch::with_config(LAYOUTS);
+    let outcome = renew(
+        &scratch,
+        &["+15550100202", "--resume", "--on", "2026-11-20"],
+    )
+    .success();
+    let path = scratch.config_path().display().to_string();
+    assert!(
+        outcome
+            .stdout
+            .starts_with(&format!("+15550100202: recorded in {path}; next: ")),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome.stdout.ends_with(
+            "\n  paused_since: 2026-09-01 → (none)\n  resumed_on: (none) → 2026-11-20\n"
+        ),
+        "{}",
+        outcome.stdout
+    );
+    let chinese = LAYOUTS.replace(
+        "[settings]   # s\n",
+        "[settings]   # s\nlanguage = \"zh-CN\"\n",
+    );
+    let scratch = Scratch::with_config(&chinese);
+    let path = scratch.config_path().display().to_string();
+    let outcome = renew(
+        &scratch,
+        &["+44 7700 900123", "--topup", "50", "--on", "2026-11-20"],
+    )
+    .success();
+    assert!(
+        outcome.stdout.starts_with(&format!(
+            "+447700900123：已记录到 {path}。下一步：请在 2027-02-17（周三）前充值，"
+        )),
+        "{}",
+        outcome.stdout
+    );
+    assert!(
+        outcome
+            .stdout
+            .ends_with("\n  上次充值日期：2026-11-01 → 2026-11-20\n  上次充值金额：20 → 50\n"),
+        "{}",
+        outcome.stdout
+    );
+}
+
+/// Asserts that `numkeep ARGS` exits 2 with `message` on stderr and leaves every layout of
+/// the config byte for byte as it was.
+#[track_caller]
+fn assert_layouts_untouched(args: &[&str], message: &str) {
+    for (name, text) in layouts() {
+        let scratch = Scratch::with_config(&text);
+        let outcome = scratch.numkeep(args).output().expect_code(2);
+        assert!(
+            outcome.stderr.contains(message),
+            "{name}: {args:?}\n{}",
+            outcome.stderr
+        );
+        assert_eq!(outcome.stdout, "", "{name}");
+        assert_eq!(
+            std::fs::read(scratch.config_path()).unwrap(),
+            text.as_bytes(),
+            "{name}: {args:?} must leave the file unchanged"
+        );
+    }
+}
+
+#[test]
+fn every_refusal_leaves_the_file_byte_identical() {
+    assert_layouts_untouched(
+        &["renew", "+15550100199", "--used", "--on", "2099-01-01"],
+        "numkeep: error: --on 2099-01-01 is in the future: today is ",
+    );
+    assert_layouts_untouched(
+        &["renew", "+15550109999", "--used", "--on", "2026-11-20"],
+        "numkeep: error: +15550109999 is not in ",
+    );
+    assert_layouts_untouched(
+        &[
+            "renew",
+            "+447700900123",
+            "--topup",
+            "0.5",
+            "--on",
+            "2026-11-20",
+        ],
+        "+447700900123: last_topup_amount 0.5 is below every topup_valid_for entry",
+    );
+    assert_layouts_untouched(
+        &["renew", "+15550100199", "--resume", "--on", "2026-11-20"],
+        "numkeep: error: --resume: +15550100199 is not paused",
+    );
+    assert_layouts_untouched(
+        &["renew", "+447700900123", "--pause", "--on", "2026-11-20"],
+        "+447700900123: paused_since needs `pause_max`",
+    );
+}
+
+#[test]
+fn a_date_in_the_carrier_s_future_is_refused() {
+    // At 22:00 UTC on 30 Nov it is already 1 Dec in Kuwait, not yet in UTC.
+    let config = "[settings]\ntimezone = \"UTC\"\n\n[[number]]\nnumber = \"+965 5123 4567\"\ntimezone = \"Asia/Kuwait\"\ntopup_valid_for = \"30d\"\nlast_topup = 2026-11-01\n\n[[number]]\nnumber = \"+44 7700 900123\"\ntopup_valid_for = \"30d\"\nlast_topup = 2026-11-01\n";
+    let scratch = Scratch::with_config(config);
+    let run = |number: &str| {
+        std::process::Command::new("faketime")
+            .arg("2026-11-30 22:00:00 UTC")
+            .arg(env!("CARGO_BIN_EXE_numkeep"))
+            .arg("--config")
+            .arg(scratch.config_path())
+            .args(["renew", number, "--topup", "--on", "2026-12-01"])
+            .env("TZ", "UTC")
+            .output()
+            .expect("faketime (apt install faketime) runs the binary")
+    };
+    let refused = run("+44 7700 900123");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains(
+            "--on 2026-12-01 is in the future: today is 2026-11-30 in UTC (the carrier's calendar)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert_eq!(scratch.read("config.toml"), config);
+    let kuwait = run("+965 5123 4567");
+    assert!(
+        kuwait.status.success(),
+        "{}",
+        String::from_utf8_lossy(&kuwait.stderr)
+    );
+    assert_eq!(
+        scratch.read("config.toml"),
+        config.replacen("last_topup = 2026-11-01", "last_topup = 2026-12-01", 1)
+    );
+}
+
+#[test]
+fn an_unknown_number_names_every_file_searched() {
+    let main = "include = [\"conf.d/*.toml\"]\n\n[settings]\ntimezone = \"UTC\"\n\n[[number]]\nnumber = \"+44 7700 900123\"\nvalid_until = 2027-01-01\n";
+    let scratch = Scratch::with_config(main);
+    scratch.write(
+        "conf.d/a.toml",
+        "[[number]]\nnumber = \"+44 7700 900124\"\nvalid_until = 2027-01-01\n",
+    );
+    scratch.write(
+        "conf.d/b.toml",
+        "[[number]]\nnumber = \"+44 7700 900125\"\nvalid_until = 2027-01-01\n",
+    );
+    let outcome = renew(
+        &scratch,
+        &["+965 5123 9999", "--used", "--on", "2026-11-20"],
+    )
+    .expect_code(2);
+    let expected = format!(
+        "numkeep: error: +96551239999 is not in {}, {} or {} (the 3 files searched)",
+        scratch.config_path().display(),
+        scratch.path("conf.d/a.toml").display(),
+        scratch.path("conf.d/b.toml").display()
+    );
+    assert!(outcome.stderr.contains(&expected), "{}", outcome.stderr);
+}
+
+#[test]
+fn older_dates_and_actions_no_rule_uses_are_warned_about() {
+    let scratch = Scratch::with_config(LAYOUTS);
+    let outcome = renew(&scratch, &["+15550100199", "--used", "--on", "2026-05-01"]).success();
+    assert!(
+        outcome.stderr.contains(
+            "numkeep: warning: --used --on 2026-05-01 is older than the recorded last_used 2026-06-01"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    assert!(
+        scratch
+            .read("config.toml")
+            .contains("last_used = 2026-05-01   # u")
+    );
+    let outcome = renew(
+        &scratch,
+        &["+44 7700 900123", "--used", "--on", "2026-11-20"],
+    )
+    .success();
+    assert!(
+        outcome.stderr.contains(
+            "numkeep: warning: `--used`: no activity rule applies to +447700900123; did you mean `--topup`?"
+        ),
+        "{}",
+        outcome.stderr
+    );
+    // A renewal that no rule questions says nothing on stderr.
+    let outcome = renew(&scratch, &["+15550100200", "--used", "--on", "2026-11-20"]).success();
+    assert_eq!(outcome.stderr, "");
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod add;
 mod check;
 mod clock;
 mod crash;

@@ -297,7 +297,7 @@ fn chinese_answers_are_one_language() {
     assert_eq!(
         renewed,
         format!(
-            "+96551234567：已记录到 {config_path}。下一步：请在 2026-12-29（周二，Asia/Kuwait 日期；北京时间 12月30日 05:00）前充值，还剩 29 天\n"
+            "+96551234567：已记录到 {config_path}。下一步：请在 2026-12-29（周二，Asia/Kuwait 日期；北京时间 12月30日 05:00）前充值，还剩 29 天\n  上次充值日期：2026-11-14 → 2026-11-30\n"
         ),
     );
     assert!(

@@ -53,26 +53,91 @@ pub fn test_message(
     body
 }
 
-/// `renew`'s answer: what was recorded where, and the number's next deadline.
-pub fn renewed(settings: &Settings, report: &NumberReport<'_>, file: &str) -> String {
+/// One key `renew` or `add` changed: its value before and after, as written in the file
+/// (`None`: absent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyChange<'a> {
+    pub key: &'a str,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+}
+
+/// What `renew` or `add` did to the file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recorded {
+    /// Written to the file.
+    Written,
+    /// `--dry-run`: nothing was written.
+    DryRun,
+    /// `add`: a new number appended to the file.
+    Added,
+}
+
+/// `renew`'s (and `add`'s) answer: what was recorded where, the number's next deadline, then
+/// one line per key changed, old → new.
+pub fn renewed(
+    settings: &Settings,
+    report: &NumberReport<'_>,
+    file: &str,
+    recorded: Recorded,
+    changes: &[KeyChange<'_>],
+) -> String {
     let language = settings.language;
     let number = &report.entry.number;
-    let Some(deadline) = report.most_urgent() else {
-        return match language {
-            Language::English => format!("{number}: recorded in {file}"),
-            Language::SimplifiedChinese => format!("{number}：已记录到 {file}"),
-        };
+    let english = language == Language::English;
+    let what = match (recorded, english) {
+        (Recorded::Written, true) => format!("recorded in {file}"),
+        (Recorded::DryRun, true) => format!("would record in {file} (dry run: nothing written)"),
+        (Recorded::Added, true) => format!("added to {file}"),
+        (Recorded::Written, false) => format!("已记录到 {file}"),
+        (Recorded::DryRun, false) => format!("将记录到 {file}（试运行，未写入）"),
+        (Recorded::Added, false) => format!("已添加到 {file}"),
     };
-    let zones = Zones::of(report.entry, settings);
-    let action = words::action(language, &deadline.obligation);
-    let act_by = words::deadline(language, deadline, Edge::ActBy, zones);
-    let days = words::days_left(language, deadline.days_left);
-    match language {
-        Language::English => {
-            format!("{number}: recorded in {file}; next: {action} by {act_by} ({days})")
+    let mut answer = match report.most_urgent() {
+        None if english => format!("{number}: {what}"),
+        None => format!("{number}：{what}"),
+        Some(deadline) => {
+            let zones = Zones::of(report.entry, settings);
+            let action = words::action(language, &deadline.obligation);
+            let act_by = words::deadline(language, deadline, Edge::ActBy, zones);
+            let days = words::days_left(language, deadline.days_left);
+            if english {
+                format!("{number}: {what}; next: {action} by {act_by} ({days})")
+            } else {
+                format!("{number}：{what}。下一步：请在 {act_by}前{action}，{days}")
+            }
         }
-        Language::SimplifiedChinese => {
-            format!("{number}：已记录到 {file}。下一步：请在 {act_by}前{action}，{days}")
-        }
+    };
+    let absent = if english { "(none)" } else { "（无）" };
+    let separator = if english { ": " } else { "：" };
+    for change in changes {
+        let key = if english {
+            change.key
+        } else {
+            key_in_chinese(change.key)
+        };
+        answer.push_str(&format!(
+            "\n  {key}{separator}{} → {}",
+            change.old.unwrap_or(absent),
+            change.new.unwrap_or(absent)
+        ));
+    }
+    answer
+}
+
+/// A config key as a Chinese message names it (a message in Chinese has no English words).
+fn key_in_chinese(key: &str) -> &str {
+    match key {
+        "number" => "号码",
+        "last_topup" => "上次充值日期",
+        "last_topup_amount" => "上次充值金额",
+        "last_used" => "上次使用日期",
+        "balance.amount" => "余额",
+        "balance.on" => "余额查询日期",
+        "next_charge" => "扣费日",
+        "valid_until" => "有效期至",
+        "paused_since" => "停机保号开始日期",
+        "resumed_on" => "恢复服务日期",
+        other => other,
     }
 }

@@ -6,20 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, Parser, Subcommand};
-use jiff::civil::Date;
-use rust_decimal::Decimal;
 
-use crate::config::edit::{EditError, Renewal, apply_renewal};
-use crate::config::{self, ReadContext};
-use crate::engine::status::{Now, carrier_zone, evaluate, evaluate_number};
-use crate::model::TopupValidity;
-use crate::model::money::parse_money;
-use crate::model::phone::normalize_number;
+use crate::engine::status::evaluate;
 use crate::render;
 
 use super::app::{Failure, core_now, load_config, warn_about_permissions};
-use super::clock;
-use super::files::write_atomically;
+use super::record::{AddArgs, RenewArgs, add, renew};
 
 const DEFAULT_CONFIG_PATH: &str = "/etc/numkeep/config.toml";
 
@@ -59,7 +51,7 @@ enum Command {
         #[arg(long, value_name = "WHEN")]
         at: Option<String>,
     },
-    /// Record a top-up, a use or a new balance, rewriting the config in place
+    /// Record a top-up, a use, a new balance, a pause or its end, rewriting the config in place
     Renew {
         /// The number, in international form (+965 5123 4567)
         number: String,
@@ -72,9 +64,53 @@ enum Command {
         /// Record the balance read today (or --on)
         #[arg(long, value_name = "AMOUNT")]
         balance: Option<String>,
-        /// The day it happened [default: today]
+        /// Record the start of a pause (paused_since)
+        #[arg(long, conflicts_with = "resume")]
+        pause: bool,
+        /// Record the end of the pause: removes paused_since, writes resumed_on
+        #[arg(long)]
+        resume: bool,
+        /// Record the expiry date the carrier states (valid_until)
+        #[arg(long, value_name = "DATE")]
+        valid_until: Option<String>,
+        /// The day it happened [default: today in the carrier's time zone]
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
+        /// Print the change as a unified diff and write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Add a number to the config (a new [[number]] table)
+    Add {
+        /// The number, in international form (+965 5123 4567)
+        number: String,
+        /// Its carrier's id (a [carriers.ID] table)
+        #[arg(long, value_name = "ID")]
+        carrier: String,
+        /// A label to recognise it by
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
+        /// Record a top-up (with its amount when validity depends on it)
+        #[arg(long, value_name = "AMOUNT", num_args = 0..=1)]
+        topup: Option<Option<String>>,
+        /// Record a use (call, SMS, data)
+        #[arg(long)]
+        used: bool,
+        /// The day of the top-up or use [default: today in the carrier's time zone]
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// An account that sends codes to this number (repeat for each)
+        #[arg(long = "bound-to", value_name = "NAME")]
+        bound_to: Vec<String>,
+        /// Free text: PUK, account id…
+        #[arg(long, value_name = "TEXT")]
+        notes: Option<String>,
+        /// The file to add it to: the main config or one it includes [default: the main config]
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+        /// Print the change as a unified diff and write nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Send a test message through every configured channel and report what happened
     TestAlert {
@@ -122,8 +158,51 @@ fn run(cli: Cli) -> Result<(), Failure> {
             topup,
             used,
             balance,
+            pause,
+            resume,
+            valid_until,
             on,
-        } => renew(&config_path, &number, topup, used, balance, on.as_deref()),
+            dry_run,
+        } => renew(
+            &config_path,
+            &number,
+            RenewArgs {
+                topup,
+                used,
+                balance,
+                pause,
+                resume,
+                valid_until,
+                on,
+                dry_run,
+            },
+        ),
+        Command::Add {
+            number,
+            carrier,
+            label,
+            topup,
+            used,
+            on,
+            bound_to,
+            notes,
+            file,
+            dry_run,
+        } => add(
+            &config_path,
+            &number,
+            AddArgs {
+                carrier,
+                label,
+                topup,
+                used,
+                on,
+                bound_to,
+                notes,
+                file,
+                dry_run,
+            },
+        ),
         Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
         Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),
@@ -214,120 +293,6 @@ fn layout_for(
         width,
         colour: terminal && set("NO_COLOR").is_none() && !dumb,
     }
-}
-
-fn parse_amount(flag: &str, text: &str) -> Result<Decimal, Failure> {
-    parse_money(text).map_err(|message| Failure::Usage(format!("{flag}: {message}")))
-}
-
-fn renew(
-    path: &Path,
-    number: &str,
-    topup: Option<Option<String>>,
-    used: bool,
-    balance: Option<String>,
-    on: Option<&str>,
-) -> Result<(), Failure> {
-    let number = normalize_number(number)?;
-    if topup.is_none() && !used && balance.is_none() {
-        return Err(Failure::Usage(
-            "say what happened: --topup [AMOUNT], --used or --balance AMOUNT".into(),
-        ));
-    }
-    let on_date = on
-        .map(|text| {
-            text.parse::<Date>()
-                .map_err(|_| Failure::Usage(format!("--on {text:?}: write a date like 2026-11-23")))
-        })
-        .transpose()?;
-    let loaded = load_config(path, on)?;
-    let config = &loaded.config;
-    let entry = config
-        .numbers
-        .iter()
-        .find(|entry| entry.number == number)
-        .ok_or_else(|| Failure::Usage(format!("{number} is not in {}", path.display())))?;
-    let on = match on_date {
-        Some(date) => date,
-        // What the carrier's own records will say: today in its zone (DESIGN.md §2).
-        None => core_now(config, None)?.today_in(&carrier_zone(entry, &config.settings).tz),
-    };
-    let topup = match topup {
-        None => None,
-        Some(None) => Some(None),
-        Some(Some(amount)) => Some(Some(parse_amount("--topup", &amount)?)),
-    };
-    let rules = entry.effective_rules();
-    if let (Some(None), Some(TopupValidity::ByAmount(_))) = (&topup, rules.topup_valid_for) {
-        return Err(Failure::Usage(format!(
-            "{number}: its top-up validity depends on the amount: give it, as in --topup 5.000"
-        )));
-    }
-    let balance = balance
-        .map(|amount| parse_amount("--balance", &amount))
-        .transpose()?;
-    // Keep the billing day: without an explicit `next_charge` the anchor defaults to the
-    // balance date + the fee period, which a new balance date would move. Write the old
-    // default down first. An explicit anchor stays as written; the engine steps from it.
-    let next_charge = match (balance, rules.fee, entry.next_charge()) {
-        (Some(_), Some(fee), None) => entry.fee_anchor(fee),
-        _ => None,
-    };
-    let renewal = Renewal {
-        on,
-        topup,
-        used,
-        balance,
-        next_charge,
-    };
-    let file = entry.location.path.to_path_buf();
-    let original = std::fs::read_to_string(&file)
-        .map_err(|error| Failure::Runtime(format!("cannot read {}: {error}", file.display())))?;
-    let edited = apply_renewal(&original, &number, &renewal).map_err(|error| match error {
-        EditError::Unparsable => Failure::Runtime(format!("cannot parse {}", file.display())),
-        EditError::NumberNotFound => Failure::Usage(format!(
-            "{number} is written in {} in a form `renew` cannot edit (it must be a [[number]] table)",
-            file.display()
-        )),
-    })?;
-    // Validate the whole config as it would be after the edit, before touching the file.
-    let context = ReadContext {
-        system_zone: clock::system_zone(),
-        today: on,
-    };
-    let renewed = config::load_with(path, &context, |candidate| {
-        if candidate == file {
-            Ok(edited.clone())
-        } else {
-            std::fs::read_to_string(candidate)
-        }
-    })
-    .map_err(|diagnostics| {
-        eprintln!("numkeep: the config would be invalid after this change; nothing was written:");
-        Failure::Config(diagnostics)
-    })?;
-    write_atomically(&file, edited.as_bytes())
-        .map_err(|error| Failure::Runtime(format!("cannot write {}: {error}", file.display())))?;
-
-    let renewed_config = &renewed.config;
-    if let Some(entry) = renewed_config
-        .numbers
-        .iter()
-        .find(|entry| entry.number == number)
-    {
-        let settings = &renewed_config.settings;
-        let now = core_now(renewed_config, None)?;
-        // A date recorded ahead of the clock is judged from that date.
-        let now = if on > now.today_in(&carrier_zone(entry, settings).tz) {
-            Now::on_day(on)
-        } else {
-            now
-        };
-        let report = evaluate_number(renewed_config, entry, now);
-        let file = file.display().to_string();
-        println!("{}", render::notice::renewed(settings, &report, &file));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

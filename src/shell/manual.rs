@@ -265,6 +265,14 @@ fn fixed_sections(roff: &mut Roff) {
             "Record a top-up of 5.000 made today.",
         ),
         (
+            "numkeep renew '+965 5123 4567' --resume --dry-run",
+            "Show, as a diff, how ending the pause today would change the config.",
+        ),
+        (
+            "numkeep add '+44 7700 900123' --carrier giffgaff --used",
+            "Add a number used today.",
+        ),
+        (
             "journalctl -p warning -u numkeep",
             "Show the service's alerts and errors only.",
         ),

@@ -23,7 +23,10 @@ pub(super) const NUMBER_ONLY_KEYS: &[&str] = &[
     "next_charge",
     "valid_until",
     "paused_since",
+    "resumed_on",
     "status",
+    "bound_to",
+    "notes",
     "email",
     "remind_before",
 ];
@@ -98,6 +101,17 @@ impl FileReader<'_> {
                 "next_charge" => number.set_next_charge(self.date("next_charge", value)),
                 "valid_until" => number.valid_until = self.date("valid_until", value),
                 "paused_since" => number.set_paused_since(self.date("paused_since", value)),
+                // Accepted and checked, for `renew --resume` and `add`; what they mean to
+                // the engine and the messages comes with the rest of the number's life.
+                "resumed_on" => {
+                    self.date("resumed_on", value);
+                }
+                "bound_to" => {
+                    self.string_array("bound_to", value);
+                }
+                "notes" => {
+                    self.string("notes", value);
+                }
                 "status" => {
                     if let Some(text) = self.str("status", value) {
                         match text {
