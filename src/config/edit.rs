@@ -66,6 +66,47 @@ pub fn apply_renewal(text: &str, number: &str, renewal: &Renewal) -> Result<Stri
     Ok(document.to_string())
 }
 
+/// A change in a number's life, for `numkeep retire`: its `status` and the date that goes
+/// with it (`retire_by` for "retiring", `retired_on` for "retired").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifeChange {
+    /// Start cancelling: `status = "retiring"`, `retire_by = DATE`.
+    Retiring { by: Date },
+    /// Cancelled: `status = "retired"`, `retired_on = DATE`.
+    Retired { on: Date },
+}
+
+/// Applies `change` to the `[[number]]` whose normalised number is `number`, keeping
+/// comments and layout like [`apply_renewal`]; other keys (a `retire_by` kept as a record
+/// once retired) stay as written.
+pub fn apply_life_change(
+    text: &str,
+    number: &str,
+    change: LifeChange,
+) -> Result<String, EditError> {
+    let mut document: DocumentMut = text.parse().map_err(|_| EditError::Unparsable)?;
+    let entry = document
+        .get_mut("number")
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or(EditError::NumberNotFound)?
+        .iter_mut()
+        .find(|entry| {
+            entry
+                .get("number")
+                .and_then(Item::as_str)
+                .and_then(|text| normalize_number(text).ok())
+                .is_some_and(|normalized| normalized == number)
+        })
+        .ok_or(EditError::NumberNotFound)?;
+    let (status, key, date) = match change {
+        LifeChange::Retiring { by } => ("retiring", "retire_by", by),
+        LifeChange::Retired { on } => ("retired", "retired_on", on),
+    };
+    set(entry, "status", Value::from(status));
+    set(entry, key, date_value(date));
+    Ok(document.to_string())
+}
+
 fn date_value(date: Date) -> Value {
     // Dates in the supported range always have a four-digit year and valid month and day.
     Value::from(toml_edit::Datetime {
@@ -159,6 +200,36 @@ last_used = 2026-06-01 # giffgaff
             "{edited}"
         );
         assert!(edited.contains("next_charge = 2026-12-01"), "{edited}");
+    }
+
+    #[test]
+    fn retiring_and_retired_set_the_status_and_their_date() {
+        let by = date(2026, 12, 14);
+        let edited = apply_life_change(CONFIG, "+447700900123", LifeChange::Retiring { by });
+        assert_eq!(
+            edited.unwrap(),
+            CONFIG.replace(
+                "last_used = 2026-06-01 # giffgaff\n",
+                "last_used = 2026-06-01 # giffgaff\nstatus = \"retiring\"\nretire_by = 2026-12-14\n"
+            )
+        );
+        let retiring = CONFIG.replace(
+            "# giffgaff\n",
+            "# giffgaff\nstatus = \"retiring\" # since Nov\nretire_by = 2026-12-14\n",
+        );
+        let on = date(2026, 12, 10);
+        let edited = apply_life_change(&retiring, "+447700900123", LifeChange::Retired { on });
+        assert_eq!(
+            edited.unwrap(),
+            retiring.replace(
+                "\"retiring\" # since Nov\nretire_by = 2026-12-14\n",
+                "\"retired\" # since Nov\nretire_by = 2026-12-14\nretired_on = 2026-12-10\n"
+            )
+        );
+        assert_eq!(
+            apply_life_change(CONFIG, "+15550100199", LifeChange::Retired { on }),
+            Err(EditError::NumberNotFound)
+        );
     }
 
     #[test]

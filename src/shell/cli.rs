@@ -76,6 +76,25 @@ enum Command {
         #[arg(long, value_name = "DATE")]
         on: Option<String>,
     },
+    /// Start cancelling a number (a `cancel` reminder with its checklist), or record it
+    /// cancelled with --done
+    Retire {
+        /// The number, in international form (+965 5123 4567)
+        number: String,
+        /// Cancel by this day [default: the day before the next fee charge, else the
+        /// number's earliest deadline]
+        #[arg(long, value_name = "DATE", conflicts_with = "done")]
+        by: Option<String>,
+        /// Record the number as cancelled: no more reminders, kept as a record
+        #[arg(long)]
+        done: bool,
+        /// The day it was cancelled (with --done) [default: today]
+        #[arg(long, value_name = "DATE", requires = "done")]
+        on: Option<String>,
+        /// Count the default dates as if now were DATE or DATETIME
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
     /// Send a test message through every configured channel and report what happened
     TestAlert {
         /// Evaluate as if now were DATE or DATETIME
@@ -124,6 +143,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             balance,
             on,
         } => renew(&config_path, &number, topup, used, balance, on.as_deref()),
+        Command::Retire {
+            number,
+            by,
+            done,
+            on,
+            at,
+        } => super::retire::retire(
+            &config_path,
+            &super::retire::RetireRequest {
+                number: &number,
+                by: by.as_deref(),
+                done,
+                on: on.as_deref(),
+                at: at.as_deref(),
+            },
+        ),
         Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
         Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),

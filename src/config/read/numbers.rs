@@ -23,7 +23,12 @@ pub(super) const NUMBER_ONLY_KEYS: &[&str] = &[
     "next_charge",
     "valid_until",
     "paused_since",
+    "resumed_on",
     "status",
+    "retire_by",
+    "retired_on",
+    "bound_to",
+    "notes",
     "email",
     "remind_before",
 ];
@@ -98,14 +103,24 @@ impl FileReader<'_> {
                 "next_charge" => number.set_next_charge(self.date("next_charge", value)),
                 "valid_until" => number.valid_until = self.date("valid_until", value),
                 "paused_since" => number.set_paused_since(self.date("paused_since", value)),
+                "resumed_on" => number.set_resumed_on(self.date("resumed_on", value)),
+                "retire_by" => number.set_retire_by(self.date("retire_by", value)),
+                "retired_on" => number.set_retired_on(self.date("retired_on", value)),
+                "bound_to" => number.set_bound_to(self.bound_to(value).unwrap_or_default()),
+                "notes" => {
+                    number.set_notes(self.string("notes", value).map(String::into_boxed_str))
+                }
                 "status" => {
                     if let Some(text) = self.str("status", value) {
                         match text {
                             "active" => number.status = LineStatus::Active,
+                            "retiring" => number.status = LineStatus::Retiring,
                             "retired" => number.status = LineStatus::Retired,
                             other => self.error(
                                 value.span(),
-                                format!("unknown status {other:?}: use \"active\" or \"retired\""),
+                                format!(
+                                    "unknown status {other:?}: use \"active\", \"retiring\" or \"retired\""
+                                ),
                             ),
                         }
                     }
@@ -122,10 +137,24 @@ impl FileReader<'_> {
         if self.errors > errors_before {
             return None;
         }
-        if number.status == LineStatus::Active {
+        if number.status != LineStatus::Retired {
             self.check_rules_have_dates(&number, number_span);
         }
         (self.errors == errors_before).then_some(number)
+    }
+
+    /// `bound_to`: account names, one line each (they go into reminders).
+    fn bound_to(&mut self, value: &Value<'_>) -> Option<Vec<Box<str>>> {
+        let names = self.string_array("bound_to", value)?;
+        let mut accounts = Vec::with_capacity(names.len());
+        for (name, span) in names {
+            if name.trim().is_empty() {
+                self.error(span, "`bound_to`: an account name cannot be empty");
+                continue;
+            }
+            accounts.push(name.into_boxed_str());
+        }
+        Some(accounts)
     }
 
     pub(super) fn balance(&mut self, value: &Value<'_>) -> Option<Balance> {
@@ -216,7 +245,8 @@ impl FileReader<'_> {
             && (rules.topup_valid_for.is_some() || rules.use_every.is_some()))
             || rules.fee.is_some()
             || number.valid_until.is_some()
-            || (paused && rules.pause_max.is_some());
+            || (paused && rules.pause_max.is_some())
+            || (number.status == LineStatus::Retiring && number.retire_by().is_some());
         if !has_deadline {
             self.error(
                 span.clone(),
