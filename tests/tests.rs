@@ -11,6 +11,7 @@ mod faults;
 mod fuzz;
 mod journald;
 mod layering;
+mod life;
 mod manual;
 mod messages;
 mod reference;
