@@ -2,6 +2,7 @@
 
 mod support;
 
+mod carriers;
 mod check;
 mod clock;
 mod crash;

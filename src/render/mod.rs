@@ -1,5 +1,6 @@
 //! Pure rendering of what the core computed: status tables, JSON, reminder messages.
 
+pub mod carriers;
 pub mod digest;
 pub mod notice;
 pub mod status;

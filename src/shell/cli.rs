@@ -95,6 +95,12 @@ enum Command {
         #[arg(long, value_name = "WHEN")]
         at: Option<String>,
     },
+    /// List the built-in carrier rules: id, name, rules, source, date checked
+    Carriers {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
     /// Send a test message through every configured channel and report what happened
     TestAlert {
         /// Evaluate as if now were DATE or DATETIME
@@ -159,6 +165,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 at: at.as_deref(),
             },
         ),
+        Command::Carriers { json } => {
+            let carriers = crate::model::catalogue::builtin_carriers();
+            let text = if json {
+                render::carriers::json(carriers)
+            } else {
+                render::carriers::text(carriers)
+            };
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .map_err(|error| Failure::Runtime(format!("cannot write output: {error}")))
+        }
         Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
         Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),

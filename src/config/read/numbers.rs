@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::engine::deadline::deadlines_in_range;
+use crate::model::catalogue::{builtin_carrier, builtin_carriers};
 use crate::model::phone::normalize_number;
 use crate::model::{Balance, LineStatus, Location, NumberEntry, TopupValidity};
 
@@ -74,12 +75,31 @@ impl FileReader<'_> {
                 "label" => number.label = self.string("label", value).map(String::into_boxed_str),
                 "carrier" => {
                     if let Some(id) = self.str("carrier", value) {
-                        match carriers.by_id.get(id) {
-                            Some(known) => number.carrier = Some(Arc::clone(&known.carrier)),
-                            None => {
+                        let builtin = builtin_carrier(id);
+                        match (carriers.by_id.get(id), builtin) {
+                            (Some(known), _) => number.carrier = Some(Arc::clone(&known.carrier)),
+                            (None, Some(builtin)) => {
+                                number.carrier = Some(Arc::clone(&builtin.carrier));
+                                if carriers.first_use_of_builtin(id) {
+                                    self.warn_if_builtin_is_stale(
+                                        value.span(),
+                                        &builtin.carrier,
+                                        context,
+                                    );
+                                }
+                            }
+                            (None, None) => {
                                 let mut message = format!("unknown carrier `{id}`");
-                                let carrier_ids: Vec<&str> =
-                                    carriers.order.iter().map(String::as_str).collect();
+                                let carrier_ids: Vec<&str> = carriers
+                                    .order
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain(
+                                        builtin_carriers()
+                                            .iter()
+                                            .map(|builtin| builtin.carrier.id.as_str()),
+                                    )
+                                    .collect();
                                 match closest_match(id, &carrier_ids) {
                                     Some(suggestion) => {
                                         message
