@@ -462,8 +462,8 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
             }
         },
         Why::Retire { basis } => match (basis, english) {
-            (RetireBasis::Written, true) => out.write_str("being cancelled, by the retire_by date"),
-            (RetireBasis::Written, false) => out.write_str("销号中，按计划的销号日期"),
+            (RetireBasis::Written, true) => out.write_str("being cancelled (retire_by)"),
+            (RetireBasis::Written, false) => out.write_str("销号中（按计划的销号日期）"),
             (RetireBasis::BeforeFee { charge }, true) => write!(
                 out,
                 "being cancelled: before the next fee is charged on {charge}"
