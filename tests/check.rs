@@ -591,13 +591,13 @@ last_used = "yesterday"
     );
     scratch.write(
         "conf.d/uk.toml",
-        "[[number]]\nnumber = \"+44 7700 900123\"\ncarrier = \"giffgaff\"\nlast_used = 2026-10-15\n",
+        "[[number]]\nnumber = \"+44 7700 900123\"\ncarrier = \"three-uk\"\nlast_used = 2026-10-15\n",
     );
     let outcome = check_in(&scratch).expect_code(2);
     assert_eq!(
         outcome.stderr,
         "conf.d/kuwait.toml:6:13: `last_used` is not a valid date; write it like 2026-11-01\n\
-         conf.d/uk.toml:3:11: unknown carrier `giffgaff`; define it as [carriers.giffgaff]\n",
+         conf.d/uk.toml:3:11: unknown carrier `three-uk`; define it as [carriers.three-uk]\n",
     );
 }
 

@@ -142,7 +142,12 @@ fn slow_server() -> Faults {
 }
 
 fn run_once(scratch: &Scratch) -> Command {
-    let mut command = scratch.numkeep(&["run", "--once", "--at", AT]).command;
+    let mut command = scratch
+        .numkeep(&["run", "--once", "--at", AT])
+        // Each state write holds its temporary file 40 ms before the rename, so that
+        // random kills land in that window too, not only on a slow machine.
+        .env("NUMKEEP_STATE_WRITE_PAUSE_MS", "40")
+        .command;
     command.stdout(Stdio::null()).stderr(Stdio::null());
     command
 }

@@ -603,7 +603,10 @@ fn the_example_config_has_a_status() {
     for entry in &numbers {
         let state = entry["state"].as_str().unwrap();
         assert!(
-            ["ok", "due", "grace", "lost", "paused", "retired"].contains(&state),
+            [
+                "ok", "due", "grace", "lost", "paused", "retiring", "retired"
+            ]
+            .contains(&state),
             "{entry:#}"
         );
         let number = entry["number"].as_str().unwrap();

@@ -3,6 +3,7 @@
 mod support;
 
 mod add;
+mod carriers;
 mod check;
 mod clock;
 mod crash;
@@ -12,6 +13,7 @@ mod faults;
 mod fuzz;
 mod journald;
 mod layering;
+mod life;
 mod manual;
 mod messages;
 mod reference;

@@ -79,6 +79,44 @@ pub enum EditError {
     Unsupported(&'static str),
 }
 
+/// A change in a number's life, for `numkeep retire`: its `status` and the date that goes
+/// with it (`retire_by` for "retiring", `retired_on` for "retired").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LifeChange {
+    /// Start cancelling: `status = "retiring"`, `retire_by = DATE`.
+    Retiring { by: Date },
+    /// Cancelled: `status = "retired"`, `retired_on = DATE`.
+    Retired { on: Date },
+}
+
+/// Applies `change` to the `[[number]]` whose normalised number is `number`, where its keys
+/// stand, as [`apply_renewal`] does; other keys (a `retire_by` kept as a record once
+/// retired) stay as written.
+pub fn apply_life_change(
+    text: &str,
+    number: &str,
+    change: LifeChange,
+) -> Result<Edited, EditError> {
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(body) => (BOM, body),
+        None => ("", text),
+    };
+    let root = DeTable::parse(body).map_err(|_| EditError::Unparsable)?;
+    let entry = find_entry(root.get_ref(), number).ok_or(EditError::NumberNotFound)?;
+    let mut editor = Editor::new(body, entry);
+    let (status, key, date) = match change {
+        LifeChange::Retiring { by } => ("retiring", "retire_by", by),
+        LifeChange::Retired { on } => ("retired", "retired_on", on),
+    };
+    editor.set("status", &NewValue::Word(status));
+    editor.set(key, &NewValue::Date(date));
+    let changes = std::mem::take(&mut editor.changes);
+    Ok(Edited {
+        text: format!("{bom}{}", editor.finish()),
+        changes,
+    })
+}
+
 /// Applies `renewal` to the `[[number]]` whose normalised number is `number`.
 pub fn apply_renewal(text: &str, number: &str, renewal: &Renewal) -> Result<Edited, EditError> {
     let (bom, body) = match text.strip_prefix(BOM) {
@@ -219,6 +257,8 @@ fn find_entry<'t, 'i>(root: &'t DeTable<'i>, number: &str) -> Option<&'t DeTable
 enum NewValue {
     Date(Date),
     Amount(Decimal),
+    /// A word from numkeep's own vocabulary (`"retiring"`): nothing to escape.
+    Word(&'static str),
 }
 
 impl NewValue {
@@ -231,6 +271,10 @@ impl NewValue {
                 Some(quote @ ('"' | '\'')) => format!("{quote}{amount}{quote}"),
                 Some(_) => amount.to_string(),
                 None => format!("\"{amount}\""),
+            },
+            NewValue::Word(word) => match old.and_then(|old| old.chars().next()) {
+                Some('\'') => format!("'{word}'"),
+                _ => format!("\"{word}\""),
             },
         }
     }
@@ -628,6 +672,37 @@ last_used = 2026-06-01 # giffgaff
         assert_eq!(
             append_number("", &number).lines().next(),
             Some("[[number]]")
+        );
+    }
+
+    #[test]
+    fn retiring_and_retired_set_the_status_and_their_date_where_they_stand() {
+        let config =
+            "[[number]]\r\nnumber = \"+44 7700 900123\"\r\nlast_used = 2026-06-01 # giffgaff\r\n";
+        let by = date(2026, 12, 14);
+        let edited =
+            apply_life_change(config, "+447700900123", LifeChange::Retiring { by }).unwrap();
+        assert_eq!(
+            edited.text,
+            format!("{config}status = \"retiring\"\r\nretire_by = 2026-12-14\r\n")
+        );
+        let retiring = config.replace(
+            "# giffgaff\r\n",
+            "# giffgaff\r\nstatus = 'retiring' # since Nov\r\nretire_by = 2026-12-14\r\n",
+        );
+        let on = date(2026, 12, 10);
+        let edited =
+            apply_life_change(&retiring, "+447700900123", LifeChange::Retired { on }).unwrap();
+        assert_eq!(
+            edited.text,
+            retiring.replace(
+                "'retiring' # since Nov\r\nretire_by = 2026-12-14\r\n",
+                "'retired' # since Nov\r\nretire_by = 2026-12-14\r\nretired_on = 2026-12-10\r\n"
+            )
+        );
+        assert_eq!(
+            apply_life_change(config, "+15550100199", LifeChange::Retired { on }),
+            Err(EditError::NumberNotFound)
         );
     }
 }

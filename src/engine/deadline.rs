@@ -16,6 +16,8 @@ pub enum RuleKind {
     Fee,
     ValidUntil,
     PauseMax,
+    /// A retiring number's cancel-by day (DESIGN.md §2).
+    RetireBy,
 }
 
 impl RuleKind {
@@ -26,6 +28,7 @@ impl RuleKind {
             RuleKind::Fee => "fee",
             RuleKind::ValidUntil => "valid_until",
             RuleKind::PauseMax => "pause_max",
+            RuleKind::RetireBy => "retire_by",
         }
     }
 
@@ -36,6 +39,7 @@ impl RuleKind {
             RuleKind::Fee => Action::AddBalance,
             RuleKind::ValidUntil => Action::Renew,
             RuleKind::PauseMax => Action::Resume,
+            RuleKind::RetireBy => Action::Cancel,
         }
     }
 }
@@ -48,6 +52,8 @@ pub enum Action {
     AddBalance,
     Resume,
     Renew,
+    /// Cancel the number (it is being retired), after its checklist.
+    Cancel,
 }
 
 impl Action {
@@ -58,6 +64,7 @@ impl Action {
             Action::AddBalance => "add_balance",
             Action::Resume => "resume",
             Action::Renew => "renew",
+            Action::Cancel => "cancel",
         }
     }
 }
@@ -92,6 +99,33 @@ pub enum Why {
         since: Date,
         max: Period,
     },
+    /// A window restarted when a pause ended (`resumed_on`), later than its recorded date.
+    Resumed {
+        on: Date,
+        window: ResumedWindow,
+    },
+    /// A retiring number's cancel-by day, and where it comes from.
+    Retire {
+        basis: RetireBasis,
+    },
+}
+
+/// Which window a resume restarted.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ResumedWindow {
+    TopUp { valid_for: Period },
+    Use { every: UseEvery },
+}
+
+/// Where a retiring number's cancel-by day comes from (DESIGN.md §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetireBasis {
+    /// `retire_by` as written.
+    Written,
+    /// The day before the next fee charge, on `charge`.
+    BeforeFee { charge: Date },
+    /// The earliest act-by of the number's other rules.
+    EarliestDeadline { rule: RuleKind },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -140,14 +174,23 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
             TopupValidity::Fixed(_) => None,
             TopupValidity::ByAmount(_) => number.last_topup_amount(),
         };
-        push(
-            RuleKind::TopupValidFor,
-            valid_for.last_day_from(topped_up)?,
-            Why::ToppedUp {
+        // A pause that ended after the top-up restarts the window from the resume day.
+        let why = match number.resumed_on() {
+            Some(resumed) if resumed > topped_up => Why::Resumed {
+                on: resumed,
+                window: ResumedWindow::TopUp { valid_for },
+            },
+            _ => Why::ToppedUp {
                 on: topped_up,
                 amount,
                 valid_for,
             },
+        };
+        let start = number.resumed_on().map_or(topped_up, |r| r.max(topped_up));
+        push(
+            RuleKind::TopupValidFor,
+            valid_for.last_day_from(start)?,
+            why,
         )?;
     }
 
@@ -159,20 +202,30 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
             (None, Some(topped_up)) => Some((topped_up, true)),
             (None, None) => None,
         };
-        if let Some((last, by_topup)) = last_use {
+        if let Some((recorded, by_topup)) = last_use {
+            // A pause that ended after the last use restarts the window from the resume day.
+            let (last, why) = match number.resumed_on() {
+                Some(resumed) if resumed > recorded => (
+                    resumed,
+                    Why::Resumed {
+                        on: resumed,
+                        window: ResumedWindow::Use { every },
+                    },
+                ),
+                _ => (
+                    recorded,
+                    Why::Used {
+                        last: recorded,
+                        by_topup,
+                        every,
+                    },
+                ),
+            };
             let act_by = match every {
                 UseEvery::Period(period) => period.last_day_from(last)?,
                 UseEvery::CalendarMonth => last_day_of_next_month(last)?,
             };
-            push(
-                RuleKind::UseEvery,
-                act_by,
-                Why::Used {
-                    last,
-                    by_topup,
-                    every,
-                },
-            )?;
+            push(RuleKind::UseEvery, act_by, why)?;
         }
     }
 
@@ -218,13 +271,69 @@ pub fn obligations(number: &NumberEntry) -> Option<Obligations> {
     Some(found)
 }
 
+/// A retiring number's `retire_by` obligation on `today` (the number's today, in its
+/// carrier's calendar), given its other obligations `others`; `None` for a number that is
+/// not retiring, or with no day to cancel by. Act-by is `retire_by` as written, else the day
+/// before the next fee charge on or after `today` (stepped from the billing anchor) when a
+/// fee applies, else the earliest other act-by: cancel before paying again. No grace.
+///
+/// Kept apart from [`obligations`] because only this default depends on the day.
+pub fn retire_obligation(
+    number: &NumberEntry,
+    today: Date,
+    others: &[Obligation],
+) -> Option<Obligation> {
+    if number.status != crate::model::LineStatus::Retiring {
+        return None;
+    }
+    let (act_by, basis) = match number.retire_by() {
+        Some(date) => (date, RetireBasis::Written),
+        None => default_retire_by(number, today, others)?,
+    };
+    Some(Obligation {
+        rule: RuleKind::RetireBy,
+        act_by,
+        lost_on: act_by.tomorrow().ok()?,
+        why: Why::Retire { basis },
+    })
+}
+
+/// The default cancel-by day of [`retire_obligation`], and where it comes from.
+pub fn default_retire_by(
+    number: &NumberEntry,
+    today: Date,
+    others: &[Obligation],
+) -> Option<(Date, RetireBasis)> {
+    let rules = number.effective_rules();
+    if let Some(fee) = rules.fee
+        && let Some(anchor) = number.fee_anchor(fee)
+    {
+        let step = first_step_on_or_after(anchor, fee.every, today)?;
+        let charge = fee.every.after_times(anchor, step)?;
+        return Some((charge.yesterday().ok()?, RetireBasis::BeforeFee { charge }));
+    }
+    let earliest = others
+        .iter()
+        .filter(|obligation| obligation.rule != RuleKind::RetireBy)
+        .min_by_key(|obligation| (obligation.act_by, obligation.rule))?;
+    Some((
+        earliest.act_by,
+        RetireBasis::EarliestDeadline {
+            rule: earliest.rule,
+        },
+    ))
+}
+
 /// Whether every deadline of `number` falls in the supported dates (years 0001–9999): the
 /// config reader's guard, so that the shell never meets a number [`obligations`] cannot
 /// compute. Computed by the arithmetic itself, after a cheap bound that clears most numbers
 /// (so the deadlines of a large config are not all computed twice, here and again for every
 /// status).
 pub fn deadlines_in_range(number: &NumberEntry) -> bool {
-    !may_leave_the_date_range(number) || obligations(number).is_some()
+    let retire_by_fits = number
+        .retire_by()
+        .is_none_or(|date| date.tomorrow().is_ok());
+    retire_by_fits && (!may_leave_the_date_range(number) || obligations(number).is_some())
 }
 
 /// Whether computing this number's deadlines could leave jiff's dates (past 9999-12-31): a
@@ -266,6 +375,7 @@ fn may_leave_the_date_range(number: &NumberEntry) -> bool {
         number.last_used,
         number.valid_until,
         number.paused_since(),
+        number.resumed_on(),
     ]
     .into_iter()
     .flatten()

@@ -14,7 +14,7 @@ use smallvec::SmallVec;
 use crate::model::period::{Period, Unit, days_between};
 use crate::model::{Config, GracePhase, LineStatus, NumberEntry, Settings, Zone};
 
-use super::deadline::{Obligation, obligations};
+use super::deadline::{Obligation, obligations, retire_obligation};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum State {
@@ -23,6 +23,7 @@ pub enum State {
     Grace,
     Lost,
     Paused,
+    Retiring,
     Retired,
 }
 
@@ -34,6 +35,7 @@ impl State {
             State::Grace => "grace",
             State::Lost => "lost",
             State::Paused => "paused",
+            State::Retiring => "retiring",
             State::Retired => "retired",
         }
     }
@@ -174,7 +176,14 @@ pub fn evaluate_number<'c>(
             grace_phase: None,
         };
     }
-    let found = obligations(number).unwrap_or_default();
+    let mut found = obligations(number).unwrap_or_default();
+    let retiring = number.status == LineStatus::Retiring;
+    // The cancel-by day depends on the number's today, so it is computed here; on a tie it
+    // comes first: cancelling is what the owner of a retiring number is doing.
+    if retiring && let Some(cancel) = retire_obligation(number, today, &found) {
+        let at = found.partition_point(|other| other.act_by < cancel.act_by);
+        found.insert(at, cancel);
+    }
     // A loop rather than `collect`, which moved each obligation twice more.
     let mut deadlines = Deadlines::with_capacity(found.len());
     for obligation in found {
@@ -182,6 +191,7 @@ pub fn evaluate_number<'c>(
     }
     let leads = number.remind_before(&config.settings);
     let (state, grace_phase) = match deadlines.first() {
+        None if retiring => (State::Retiring, None),
         None => (State::Ok, None),
         Some(deadline) if today >= deadline.obligation.lost_on => (State::Lost, None),
         Some(deadline) if deadline.days_left < 0 => (
@@ -191,6 +201,7 @@ pub fn evaluate_number<'c>(
         Some(deadline) if in_reminder_window(today, deadline.obligation.act_by, leads) => {
             (State::Due, None)
         }
+        Some(_) if retiring => (State::Retiring, None),
         Some(_) if number.is_paused() => (State::Paused, None),
         Some(_) => (State::Ok, None),
     };

@@ -5,6 +5,7 @@
 //! How an entry is packed in memory ([`Sparse`]) stays inside [`number`]: everything else
 //! goes through accessors.
 
+pub mod catalogue;
 pub mod money;
 mod number;
 pub mod period;

@@ -33,6 +33,17 @@ struct NumberExtras {
     balance: Option<Balance>,
     next_charge: Option<Date>,
     paused_since: Option<Date>,
+    /// The day the last pause ended: the top-up and use windows count from it at the
+    /// earliest.
+    resumed_on: Option<Date>,
+    /// With `status = "retiring"`: the day to cancel by (else a default, DESIGN.md §2).
+    retire_by: Option<Date>,
+    /// With `status = "retired"`: the day it was cancelled, kept as a record.
+    retired_on: Option<Date>,
+    /// Accounts that send codes to this number, named in every reminder.
+    bound_to: Vec<Box<str>>,
+    /// Free text shown in `status` and in reminders.
+    notes: Option<Box<str>>,
     /// Recipients of this number's reminders besides `email.to`.
     email: Vec<String>,
     /// This number's own lead times, instead of `settings.remind_before`.
@@ -47,6 +58,11 @@ impl Unset for NumberExtras {
         balance: None,
         next_charge: None,
         paused_since: None,
+        resumed_on: None,
+        retire_by: None,
+        retired_on: None,
+        bound_to: Vec::new(),
+        notes: None,
         email: Vec::new(),
         remind_before: None,
     };
@@ -57,6 +73,11 @@ impl Unset for NumberExtras {
             balance,
             next_charge,
             paused_since,
+            resumed_on,
+            retire_by,
+            retired_on,
+            bound_to,
+            notes,
             email,
             remind_before,
         } = self;
@@ -64,6 +85,11 @@ impl Unset for NumberExtras {
             && balance.is_none()
             && next_charge.is_none()
             && paused_since.is_none()
+            && resumed_on.is_none()
+            && retire_by.is_none()
+            && retired_on.is_none()
+            && bound_to.is_empty()
+            && notes.is_none()
             && email.is_empty()
             && remind_before.is_none()
     }
@@ -72,7 +98,21 @@ impl Unset for NumberExtras {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineStatus {
     Active,
+    /// Being cancelled: every rule still applies, plus the `retire_by` obligation.
+    Retiring,
+    /// Cancelled: no reminders; kept as a record.
     Retired,
+}
+
+impl LineStatus {
+    /// The config's spelling.
+    pub fn key(self) -> &'static str {
+        match self {
+            LineStatus::Active => "active",
+            LineStatus::Retiring => "retiring",
+            LineStatus::Retired => "retired",
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -183,6 +223,31 @@ impl NumberEntry {
         self.extras.paused_since
     }
 
+    /// The day the last pause ended, if one did.
+    pub fn resumed_on(&self) -> Option<Date> {
+        self.extras.resumed_on
+    }
+
+    /// The cancel-by day as written (a retiring number without one gets a default).
+    pub fn retire_by(&self) -> Option<Date> {
+        self.extras.retire_by
+    }
+
+    /// The day a retired number was cancelled.
+    pub fn retired_on(&self) -> Option<Date> {
+        self.extras.retired_on
+    }
+
+    /// Accounts that send codes to this number.
+    pub fn bound_to(&self) -> &[Box<str>] {
+        &self.extras.bound_to
+    }
+
+    /// The user's free-text notes.
+    pub fn notes(&self) -> Option<&str> {
+        self.extras.notes.as_deref()
+    }
+
     /// Recipients of this number's reminders besides `email.to`.
     pub fn own_recipients(&self) -> &[String] {
         &self.extras.email
@@ -227,6 +292,36 @@ impl NumberEntry {
     pub fn set_paused_since(&mut self, date: Option<Date>) {
         if date.is_some() || !self.extras.is_unset() {
             self.extras.paused_since = date;
+        }
+    }
+
+    pub fn set_resumed_on(&mut self, date: Option<Date>) {
+        if date.is_some() || !self.extras.is_unset() {
+            self.extras.resumed_on = date;
+        }
+    }
+
+    pub fn set_retire_by(&mut self, date: Option<Date>) {
+        if date.is_some() || !self.extras.is_unset() {
+            self.extras.retire_by = date;
+        }
+    }
+
+    pub fn set_retired_on(&mut self, date: Option<Date>) {
+        if date.is_some() || !self.extras.is_unset() {
+            self.extras.retired_on = date;
+        }
+    }
+
+    pub fn set_bound_to(&mut self, accounts: Vec<Box<str>>) {
+        if !accounts.is_empty() || !self.extras.is_unset() {
+            self.extras.bound_to = accounts;
+        }
+    }
+
+    pub fn set_notes(&mut self, notes: Option<Box<str>>) {
+        if notes.is_some() || !self.extras.is_unset() {
+            self.extras.notes = notes;
         }
     }
 

@@ -96,6 +96,33 @@ impl RuleSet {
         checked: None,
     };
 
+    /// These keys over `base`'s: each key set here wins, the others come from `base`
+    /// (`[carriers.x] base = "giffgaff"`).
+    pub fn over(self, base: &RuleSet) -> RuleSet {
+        let RuleSet {
+            timezone,
+            topup_valid_for,
+            use_every,
+            topup_counts_as_use,
+            fee,
+            pause_max,
+            grace,
+            source,
+            checked,
+        } = self;
+        RuleSet {
+            timezone: timezone.or_else(|| base.timezone.clone()),
+            topup_valid_for: topup_valid_for.or_else(|| base.topup_valid_for.clone()),
+            use_every: use_every.or(base.use_every),
+            topup_counts_as_use: topup_counts_as_use.or(base.topup_counts_as_use),
+            fee: fee.or(base.fee),
+            pause_max: pause_max.or(base.pause_max),
+            grace: grace.or_else(|| base.grace.clone()),
+            source: source.or_else(|| base.source.clone()),
+            checked: checked.or(base.checked),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         let RuleSet {
             timezone,

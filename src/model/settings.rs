@@ -42,6 +42,9 @@ pub struct Settings {
     pub remind_before: Vec<Period>,
     pub language: Language,
     pub state_dir: Option<PathBuf>,
+    /// Replaces the built-in items of the cancellation checklist (the lines for the
+    /// `bound_to` accounts always come first).
+    pub retire_checklist: Option<Vec<String>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use jiff::civil::Date;
 
 use crate::engine::deadline::Action;
 use crate::engine::plan::{Alert, Threshold};
-use crate::model::{Language, Settings};
+use crate::model::{Language, NumberEntry, Settings};
 
 use super::words::{self, Edge, Zones};
 
@@ -84,6 +84,16 @@ pub fn body(settings: &Settings, alerts: &[Alert<'_>], today: Date) -> String {
     for alert in alerts {
         write_alert(&mut out, settings, alert);
         out.push('\n');
+    }
+    let cancelling = alerts
+        .iter()
+        .any(|alert| alert.deadline.obligation.action() == Action::Cancel);
+    if cancelling {
+        out.push_str(if english {
+            "Once a number is cancelled, record it: numkeep retire NUMBER --done [--on DATE]\n"
+        } else {
+            "号码注销之后请记录：numkeep retire 号码 --done [--on 日期]\n"
+        });
     }
     if english {
         out.push_str(
@@ -175,6 +185,52 @@ fn write_alert(out: &mut String, settings: &Settings, alert: &Alert<'_>) {
                 }
                 let _ = writeln!(out, "  回收日期：如不处理，{lost_on}起可能被回收");
             }
+        }
+    }
+    write_accounts_and_notes(out, language, number);
+    if obligation.action() == Action::Cancel {
+        write_checklist(out, settings, number);
+    }
+}
+
+/// The accounts that send codes to the number and the user's notes, in every reminder.
+fn write_accounts_and_notes(out: &mut String, language: Language, number: &NumberEntry) {
+    let english = language == Language::English;
+    if let Some(accounts) = words::bound_to(language, number.bound_to()) {
+        let label = if english {
+            "  Accounts:   "
+        } else {
+            "  绑定账户："
+        };
+        let _ = writeln!(out, "{label}{}", single_line(&accounts));
+    }
+    if let Some(notes) = number.notes() {
+        let label = if english {
+            "  Notes:      "
+        } else {
+            "  备注：    "
+        };
+        let _ = writeln!(out, "{label}{}", single_line(notes));
+    }
+}
+
+/// The cancellation checklist of a `cancel` reminder (DESIGN.md §4).
+fn write_checklist(out: &mut String, settings: &Settings, number: &NumberEntry) {
+    let language = settings.language;
+    let items = words::retire_checklist(
+        language,
+        number.bound_to(),
+        settings.retire_checklist.as_deref(),
+    );
+    let heading = match language {
+        Language::English => "  Before cancelling:",
+        Language::SimplifiedChinese => "  销号清单：",
+    };
+    let _ = writeln!(out, "{heading}");
+    for (index, item) in items.iter().enumerate() {
+        let _ = writeln!(out, "    {}. {}", index + 1, single_line(&item.text));
+        for line in &item.lines {
+            let _ = writeln!(out, "       - {}", single_line(line));
         }
     }
 }

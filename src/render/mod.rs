@@ -1,5 +1,6 @@
 //! Pure rendering of what the core computed: status tables, JSON, reminder messages.
 
+pub mod carriers;
 pub mod diff;
 pub mod digest;
 pub mod notice;

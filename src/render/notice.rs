@@ -3,6 +3,7 @@
 
 use jiff::Zoned;
 
+use crate::engine::deadline::RuleKind;
 use crate::engine::status::NumberReport;
 use crate::model::{Language, Settings};
 
@@ -139,5 +140,44 @@ fn key_in_chinese(key: &str) -> &str {
         "paused_since" => "停机保号开始日期",
         "resumed_on" => "恢复服务日期",
         other => other,
+    }
+}
+
+/// `retire`'s answer when a number starts being cancelled: the cancel-by day and what to do.
+pub fn retiring(settings: &Settings, report: &NumberReport<'_>, file: &str) -> String {
+    let language = settings.language;
+    let number = &report.entry.number;
+    let cancel = report
+        .deadlines
+        .iter()
+        .find(|deadline| deadline.obligation.rule == RuleKind::RetireBy);
+    let Some(deadline) = cancel else {
+        return match language {
+            Language::English => format!("{number}: retiring, recorded in {file}"),
+            Language::SimplifiedChinese => format!("{number}：销号中，已记录到 {file}"),
+        };
+    };
+    let zones = Zones::of(report.entry, settings);
+    let act_by = words::deadline(language, deadline, Edge::ActBy, zones);
+    let days = words::days_left(language, deadline.days_left);
+    match language {
+        Language::English => format!(
+            "{number}: retiring, recorded in {file}; cancel by {act_by} ({days}), after its checklist; then run: numkeep retire {number} --done"
+        ),
+        Language::SimplifiedChinese => format!(
+            "{number}：销号中，已记录到 {file}。请在 {act_by}前完成销号清单并销号，{days}；销号后运行：numkeep retire {number} --done"
+        ),
+    }
+}
+
+/// `retire --done`'s answer.
+pub fn retired(settings: &Settings, number: &str, on: jiff::civil::Date, file: &str) -> String {
+    match settings.language {
+        Language::English => {
+            format!("{number}: retired on {on}, recorded in {file}; no more reminders")
+        }
+        Language::SimplifiedChinese => {
+            format!("{number}：已于 {on} 销号，已记录到 {file}，不再提醒")
+        }
     }
 }

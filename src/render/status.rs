@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::engine::deadline::RuleKind;
 use crate::engine::status::{Deadline, Evaluation, NumberReport};
 use crate::model::{Carrier, Settings};
 
@@ -100,6 +101,7 @@ fn write_number<'c>(
         out,
         report.grace_phase.and_then(|phase| phase.state.as_deref()),
     );
+    life_fields(out, report);
     out.extend_from_slice(b",\"obligations\":[");
     if !report.deadlines.is_empty() {
         // The same fields as the top level, without the leading comma.
@@ -114,6 +116,31 @@ fn write_number<'c>(
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
+}
+
+/// `,"bound_to":[…],"notes":…,"retire_by":…,"retired_on":…`. A retiring number's
+/// `retire_by` is the day its `cancel` obligation falls on, written or by default.
+fn life_fields(out: &mut Vec<u8>, report: &NumberReport<'_>) {
+    let entry = report.entry;
+    out.extend_from_slice(b",\"bound_to\":[");
+    for (index, account) in entry.bound_to().iter().enumerate() {
+        if index > 0 {
+            out.push(b',');
+        }
+        json::string(out, account);
+    }
+    out.extend_from_slice(b"],\"notes\":");
+    json::optional_string(out, entry.notes());
+    let retire_by = report
+        .deadlines
+        .iter()
+        .find(|deadline| deadline.obligation.rule == RuleKind::RetireBy)
+        .map(|deadline| deadline.obligation.act_by)
+        .or(entry.retire_by());
+    out.extend_from_slice(b",\"retire_by\":");
+    json::optional_date(out, retire_by);
+    out.extend_from_slice(b",\"retired_on\":");
+    json::optional_date(out, entry.retired_on());
 }
 
 /// Replaces `fields` with `,"act_by":…,"lost_on":…,"deadline":…,"lost_at":…,"days_left":…,
@@ -199,6 +226,13 @@ mod json {
     pub fn optional_string(out: &mut Vec<u8>, text: Option<&str>) {
         match text {
             Some(text) => string(out, text),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    pub fn optional_date(out: &mut Vec<u8>, day: Option<Date>) {
+        match day {
+            Some(day) => date(out, day),
             None => out.extend_from_slice(b"null"),
         }
     }

@@ -202,6 +202,7 @@ fn colour_of(state: State) -> &'static str {
         State::Grace => "\x1b[31m",
         State::Lost => "\x1b[1;31m",
         State::Paused => "\x1b[36m",
+        State::Retiring => "\x1b[35m",
         State::Retired => "\x1b[2m",
     }
 }

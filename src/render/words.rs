@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use jiff::civil::{Date, Weekday};
 
-use crate::engine::deadline::{Action, Obligation, Why};
+use crate::engine::deadline::{Action, Obligation, ResumedWindow, RetireBasis, RuleKind, Why};
 use crate::engine::status::{Deadline, State, carrier_zone};
 use crate::model::period::{Period, Unit};
 use crate::model::{Language, NumberEntry, Settings, UseEvery, Zone};
@@ -261,6 +261,7 @@ pub fn state(language: Language, state: State) -> &'static str {
             State::Grace => "宽限期",
             State::Lost => "可能已被回收",
             State::Paused => "停机保号中",
+            State::Retiring => "销号中",
             State::Retired => "已销号",
         },
     }
@@ -288,6 +289,8 @@ pub fn action(language: Language, obligation: &Obligation) -> String {
             (Action::Resume, false) => "恢复服务（结束停机保号）".into(),
             (Action::Renew, true) => "renew the plan".into(),
             (Action::Renew, false) => "续订套餐".into(),
+            (Action::Cancel, true) => "cancel the number (after its checklist)".into(),
+            (Action::Cancel, false) => "销号（先完成销号清单）".into(),
         },
     }
 }
@@ -417,7 +420,166 @@ pub fn write_why(out: &mut String, language: Language, why: &Why) {
                 write!(out, "{since} 起停机保号，最长 {}", period(language, *max))
             }
         }
+        Why::Resumed { on, window } => match (window, english) {
+            (ResumedWindow::TopUp { valid_for }, true) => write!(
+                out,
+                "pause ended {on}, top-up validity restarts: valid {}",
+                compact(*valid_for)
+            ),
+            (ResumedWindow::TopUp { valid_for }, false) => write!(
+                out,
+                "{on} 恢复服务，有效期重新计算：{}",
+                period(language, *valid_for)
+            ),
+            (
+                ResumedWindow::Use {
+                    every: UseEvery::Period(every),
+                },
+                true,
+            ) => write!(out, "pause ended {on}, use every {}", compact(*every)),
+            (
+                ResumedWindow::Use {
+                    every: UseEvery::CalendarMonth,
+                },
+                true,
+            ) => write!(
+                out,
+                "pause ended {on}, some use needed every calendar month"
+            ),
+            (
+                ResumedWindow::Use {
+                    every: UseEvery::Period(every),
+                },
+                false,
+            ) => write!(out, "{on} 恢复服务，{}内至少使用一次", every_zh(*every)),
+            (
+                ResumedWindow::Use {
+                    every: UseEvery::CalendarMonth,
+                },
+                false,
+            ) => {
+                write!(out, "{on} 恢复服务，每个自然月都要使用")
+            }
+        },
+        Why::Retire { basis } => match (basis, english) {
+            (RetireBasis::Written, true) => out.write_str("being cancelled (retire_by)"),
+            (RetireBasis::Written, false) => out.write_str("销号中（按计划的销号日期）"),
+            (RetireBasis::BeforeFee { charge }, true) => write!(
+                out,
+                "being cancelled: before the next fee is charged on {charge}"
+            ),
+            (RetireBasis::BeforeFee { charge }, false) => {
+                write!(out, "销号中：在 {charge} 扣下一次月租之前销号")
+            }
+            (RetireBasis::EarliestDeadline { rule }, true) => write!(
+                out,
+                "being cancelled: before the next deadline ({})",
+                rule.key()
+            ),
+            (RetireBasis::EarliestDeadline { rule }, false) => {
+                write!(out, "销号中：在下一个期限（{}）之前销号", rule_zh(*rule))
+            }
+        },
     };
+}
+
+/// A rule in Chinese words, for reasons.
+fn rule_zh(rule: RuleKind) -> &'static str {
+    match rule {
+        RuleKind::TopupValidFor => "充值有效期",
+        RuleKind::UseEvery => "定期使用",
+        RuleKind::Fee => "月租扣费",
+        RuleKind::ValidUntil => "有效期至",
+        RuleKind::PauseMax => "停机保号期限",
+        RuleKind::RetireBy => "销号日期",
+    }
+}
+
+/// One item of the cancellation checklist, with the lines under it (the bound accounts,
+/// in Chinese, under 换绑).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChecklistItem {
+    pub text: String,
+    pub lines: Vec<String>,
+}
+
+impl ChecklistItem {
+    fn plain(text: impl Into<String>) -> ChecklistItem {
+        ChecklistItem {
+            text: text.into(),
+            lines: Vec::new(),
+        }
+    }
+}
+
+/// The cancellation checklist a `cancel` reminder carries (DESIGN.md §4): one line per
+/// `bound_to` account first, then `settings.retire_checklist` if set, else the built-in
+/// items (the Chinese text is WORDS-zh.md's 销号清单).
+pub fn retire_checklist(
+    language: Language,
+    bound_to: &[Box<str>],
+    custom: Option<&[String]>,
+) -> Vec<ChecklistItem> {
+    let english = language == Language::English;
+    let mut items = Vec::new();
+    if english {
+        for account in bound_to {
+            items.push(ChecklistItem::plain(format!(
+                "Move {account} to another number"
+            )));
+        }
+    } else if !bound_to.is_empty() {
+        items.push(ChecklistItem {
+            text: "把绑定此号码的账户换绑到其他号码：".into(),
+            lines: bound_to.iter().map(|account| account.to_string()).collect(),
+        });
+    }
+    if let Some(custom) = custom {
+        items.extend(custom.iter().map(ChecklistItem::plain));
+        return items;
+    }
+    if bound_to.is_empty() {
+        items.push(ChecklistItem::plain(if english {
+            "Move every account that sends codes to this number to another number"
+        } else {
+            "把绑定此号码的账户换绑到其他号码"
+        }));
+    }
+    let general: &[&str] = if english {
+        &[
+            "Move the bank and 2FA logins to another number",
+            "Spend, transfer or get back the balance (or port the number out to keep it)",
+            "Stop any automatic top-up or fee",
+            "Keep the records: account id, final balance, cancellation confirmation",
+            "For a Chinese mainland number: check the accounts bound to it with the 一证通查 service",
+        ]
+    } else {
+        &[
+            "更换银行、支付（支付宝、微信支付）和两步验证的手机号",
+            "用完、转出或申请退还余额；需要保留号码的话，先办理携号转网",
+            "关闭自动充值和自动扣费",
+            "保存记录：账户编号、最后余额、销号确认",
+            "中国大陆号码：用\"一证通查\"查询名下号码和绑定的互联网账户",
+        ]
+    };
+    items.extend(general.iter().map(|item| ChecklistItem::plain(*item)));
+    items
+}
+
+/// "HSBC and WeChat Pay send codes to this number" (DESIGN.md §4), `None` without accounts.
+pub fn bound_to(language: Language, accounts: &[Box<str>]) -> Option<String> {
+    let names: Vec<&str> = accounts.iter().map(|account| &**account).collect();
+    match (language, names.as_slice()) {
+        (_, []) => None,
+        (Language::English, [one]) => Some(format!("{one} sends codes to this number")),
+        (Language::English, [rest @ .., last]) => Some(format!(
+            "{} and {last} send codes to this number",
+            rest.join(", ")
+        )),
+        (Language::SimplifiedChinese, names) => {
+            Some(format!("绑定此号码的账户：{}", names.join("、")))
+        }
+    }
 }
 
 /// The config spelling (`90d`), which users recognise from their own file.

@@ -112,6 +112,31 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Start cancelling a number (a `cancel` reminder with its checklist), or record it
+    /// cancelled with --done
+    Retire {
+        /// The number, in international form (+965 5123 4567)
+        number: String,
+        /// Cancel by this day [default: the day before the next fee charge, else the
+        /// number's earliest deadline]
+        #[arg(long, value_name = "DATE", conflicts_with = "done")]
+        by: Option<String>,
+        /// Record the number as cancelled: no more reminders, kept as a record
+        #[arg(long)]
+        done: bool,
+        /// The day it was cancelled (with --done) [default: today]
+        #[arg(long, value_name = "DATE", requires = "done")]
+        on: Option<String>,
+        /// Count the default dates as if now were DATE or DATETIME
+        #[arg(long, value_name = "WHEN")]
+        at: Option<String>,
+    },
+    /// List the built-in carrier rules: id, name, rules, source, date checked
+    Carriers {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
     /// Send a test message through every configured channel and report what happened
     TestAlert {
         /// Evaluate as if now were DATE or DATETIME
@@ -203,6 +228,33 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 dry_run,
             },
         ),
+        Command::Retire {
+            number,
+            by,
+            done,
+            on,
+            at,
+        } => super::retire::retire(
+            &config_path,
+            &super::retire::RetireRequest {
+                number: &number,
+                by: by.as_deref(),
+                done,
+                on: on.as_deref(),
+                at: at.as_deref(),
+            },
+        ),
+        Command::Carriers { json } => {
+            let carriers = crate::model::catalogue::builtin_carriers();
+            let text = if json {
+                render::carriers::json(carriers)
+            } else {
+                render::carriers::text(carriers)
+            };
+            std::io::stdout()
+                .write_all(text.as_bytes())
+                .map_err(|error| Failure::Runtime(format!("cannot write output: {error}")))
+        }
         Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
         Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),

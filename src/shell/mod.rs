@@ -13,6 +13,7 @@ pub mod mail;
 pub mod manual;
 pub mod once;
 pub mod record;
+pub mod retire;
 pub mod store;
 pub mod systemd;
 pub mod watch;

@@ -229,12 +229,26 @@ impl Store {
             }
             let mut out = io::BufWriter::new(temporary);
             serde_json::to_writer_pretty(&mut out, &file).map_err(io::Error::other)?;
-            out.flush()
+            out.flush()?;
+            pause_for_crash_tests();
+            Ok(())
         })
         .map_err(|error| StoreError::Io(self.path.clone(), error))?;
         // The state names numbers and addresses: keep it private even under a loose umask.
         let _ = fs::set_permissions(&self.path, fs::Permissions::from_mode(0o600));
         Ok(())
+    }
+}
+
+/// `NUMKEEP_STATE_WRITE_PAUSE_MS`, a hook for the crash tests only: a pause between writing
+/// the temporary state file and renaming it into place, so that a kill can be aimed at that
+/// window, which is otherwise a few microseconds wide.
+fn pause_for_crash_tests() {
+    let pause = std::env::var("NUMKEEP_STATE_WRITE_PAUSE_MS")
+        .ok()
+        .and_then(|text| text.parse::<u64>().ok());
+    if let Some(milliseconds) = pause {
+        std::thread::sleep(std::time::Duration::from_millis(milliseconds.min(1_000)));
     }
 }
 

@@ -161,6 +161,24 @@ struct KnownCarrier {
 struct Carriers {
     by_id: FastMap<String, KnownCarrier>,
     order: Vec<String>,
+    /// The built-in carriers numbers have named so far: a stale built-in rule is reported
+    /// once, at its first use.
+    builtins_used: std::cell::RefCell<Vec<&'static str>>,
+}
+
+impl Carriers {
+    /// Whether built-in carrier `id` is named here for the first time (and notes it).
+    fn first_use_of_builtin(&self, id: &str) -> bool {
+        let Some(builtin) = crate::model::catalogue::builtin_carrier(id) else {
+            return false;
+        };
+        let mut used = self.builtins_used.borrow_mut();
+        if used.contains(&builtin.carrier.id.as_str()) {
+            return false;
+        }
+        used.push(builtin.carrier.id.as_str());
+        true
+    }
 }
 
 /// Builds the [`Config`] from the files' tables, given in two rounds: first every file's
@@ -370,7 +388,9 @@ impl<'f> ConfigReader<'f> {
         if diagnostics.has_errors() {
             return None;
         }
-        let Carriers { mut by_id, order } = self.carriers;
+        let Carriers {
+            mut by_id, order, ..
+        } = self.carriers;
         let carriers = order
             .iter()
             .filter_map(|id| by_id.remove(id).map(|known| known.carrier))

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::engine::deadline::deadlines_in_range;
+use crate::model::catalogue::{builtin_carrier, builtin_carriers};
 use crate::model::phone::normalize_number;
 use crate::model::{Balance, LineStatus, Location, NumberEntry, TopupValidity};
 
@@ -25,6 +26,8 @@ pub(super) const NUMBER_ONLY_KEYS: &[&str] = &[
     "paused_since",
     "resumed_on",
     "status",
+    "retire_by",
+    "retired_on",
     "bound_to",
     "notes",
     "email",
@@ -72,12 +75,31 @@ impl FileReader<'_> {
                 "label" => number.label = self.string("label", value).map(String::into_boxed_str),
                 "carrier" => {
                     if let Some(id) = self.str("carrier", value) {
-                        match carriers.by_id.get(id) {
-                            Some(known) => number.carrier = Some(Arc::clone(&known.carrier)),
-                            None => {
+                        let builtin = builtin_carrier(id);
+                        match (carriers.by_id.get(id), builtin) {
+                            (Some(known), _) => number.carrier = Some(Arc::clone(&known.carrier)),
+                            (None, Some(builtin)) => {
+                                number.carrier = Some(Arc::clone(&builtin.carrier));
+                                if carriers.first_use_of_builtin(id) {
+                                    self.warn_if_builtin_is_stale(
+                                        value.span(),
+                                        &builtin.carrier,
+                                        context,
+                                    );
+                                }
+                            }
+                            (None, None) => {
                                 let mut message = format!("unknown carrier `{id}`");
-                                let carrier_ids: Vec<&str> =
-                                    carriers.order.iter().map(String::as_str).collect();
+                                let carrier_ids: Vec<&str> = carriers
+                                    .order
+                                    .iter()
+                                    .map(String::as_str)
+                                    .chain(
+                                        builtin_carriers()
+                                            .iter()
+                                            .map(|builtin| builtin.carrier.id.as_str()),
+                                    )
+                                    .collect();
                                 match closest_match(id, &carrier_ids) {
                                     Some(suggestion) => {
                                         message
@@ -101,25 +123,24 @@ impl FileReader<'_> {
                 "next_charge" => number.set_next_charge(self.date("next_charge", value)),
                 "valid_until" => number.valid_until = self.date("valid_until", value),
                 "paused_since" => number.set_paused_since(self.date("paused_since", value)),
-                // Accepted and checked, for `renew --resume` and `add`; what they mean to
-                // the engine and the messages comes with the rest of the number's life.
-                "resumed_on" => {
-                    self.date("resumed_on", value);
-                }
-                "bound_to" => {
-                    self.string_array("bound_to", value);
-                }
+                "resumed_on" => number.set_resumed_on(self.date("resumed_on", value)),
+                "retire_by" => number.set_retire_by(self.date("retire_by", value)),
+                "retired_on" => number.set_retired_on(self.date("retired_on", value)),
+                "bound_to" => number.set_bound_to(self.bound_to(value).unwrap_or_default()),
                 "notes" => {
-                    self.string("notes", value);
+                    number.set_notes(self.string("notes", value).map(String::into_boxed_str))
                 }
                 "status" => {
                     if let Some(text) = self.str("status", value) {
                         match text {
                             "active" => number.status = LineStatus::Active,
+                            "retiring" => number.status = LineStatus::Retiring,
                             "retired" => number.status = LineStatus::Retired,
                             other => self.error(
                                 value.span(),
-                                format!("unknown status {other:?}: use \"active\" or \"retired\""),
+                                format!(
+                                    "unknown status {other:?}: use \"active\", \"retiring\" or \"retired\""
+                                ),
                             ),
                         }
                     }
@@ -136,10 +157,24 @@ impl FileReader<'_> {
         if self.errors > errors_before {
             return None;
         }
-        if number.status == LineStatus::Active {
+        if number.status != LineStatus::Retired {
             self.check_rules_have_dates(&number, number_span);
         }
         (self.errors == errors_before).then_some(number)
+    }
+
+    /// `bound_to`: account names, one line each (they go into reminders).
+    fn bound_to(&mut self, value: &Value<'_>) -> Option<Vec<Box<str>>> {
+        let names = self.string_array("bound_to", value)?;
+        let mut accounts = Vec::with_capacity(names.len());
+        for (name, span) in names {
+            if name.trim().is_empty() {
+                self.error(span, "`bound_to`: an account name cannot be empty");
+                continue;
+            }
+            accounts.push(name.into_boxed_str());
+        }
+        Some(accounts)
     }
 
     pub(super) fn balance(&mut self, value: &Value<'_>) -> Option<Balance> {
@@ -230,7 +265,8 @@ impl FileReader<'_> {
             && (rules.topup_valid_for.is_some() || rules.use_every.is_some()))
             || rules.fee.is_some()
             || number.valid_until.is_some()
-            || (paused && rules.pause_max.is_some());
+            || (paused && rules.pause_max.is_some())
+            || (number.status == LineStatus::Retiring && number.retire_by().is_some());
         if !has_deadline {
             self.error(
                 span.clone(),

@@ -8,7 +8,9 @@ use toml::de::{DeTable, DeValue};
 use crate::model::period::Period;
 use crate::model::{AmountTier, Carrier, Fee, GracePhase, RuleSet, TopupValidity, UseEvery};
 
-use super::values::{FileReader, ZoneCache};
+use crate::model::catalogue::{builtin_carrier, builtin_carriers};
+
+use super::values::{FileReader, ZoneCache, closest_match};
 use super::{ReadContext, Table, Value, get};
 
 /// Keys a carrier sets and a number may override.
@@ -23,7 +25,7 @@ pub(super) const RULE_KEYS: &[&str] = &[
     "source",
     "checked",
 ];
-const CARRIER_ONLY_KEYS: &[&str] = &["name"];
+const CARRIER_ONLY_KEYS: &[&str] = &["name", "base"];
 /// The keys a `[carriers.ID]` table may hold.
 const CARRIER_KEYS: [&str; CARRIER_ONLY_KEYS.len() + RULE_KEYS.len()] =
     concat(CARRIER_ONLY_KEYS, RULE_KEYS);
@@ -46,6 +48,13 @@ pub(super) const fn concat<const N: usize>(
     keys
 }
 
+/// Whether a rule checked on `checked` is due for another look (a year on).
+fn checked_over_a_year_ago(checked: jiff::civil::Date, context: &ReadContext) -> bool {
+    Period::months(12)
+        .after(checked)
+        .is_some_and(|stale_from| stale_from <= context.today)
+}
+
 impl FileReader<'_> {
     pub(super) fn carriers(
         &mut self,
@@ -63,8 +72,35 @@ impl FileReader<'_> {
             };
             let context_name = format!("[carriers.{}]", id.get_ref());
             self.check_keys(carrier_table, &CARRIER_KEYS, &context_name, |_| None);
-            let name = get(carrier_table, "name").and_then(|name| self.string("name", name));
-            let rules = self.rule_set(carrier_table, context, zones);
+            let mut name = get(carrier_table, "name").and_then(|name| self.string("name", name));
+            let mut rules = self.rule_set(carrier_table, context, zones);
+            if let Some(value) = get(carrier_table, "base")
+                && let Some(base_id) = self.str("base", value)
+            {
+                match builtin_carrier(base_id) {
+                    Some(base) => {
+                        rules = rules.over(&base.carrier.rules);
+                        name = name.or_else(|| base.carrier.name.clone());
+                        if get(carrier_table, "checked").is_none() {
+                            self.warn_if_builtin_is_stale(value.span(), &base.carrier, context);
+                        }
+                    }
+                    None => {
+                        let ids: Vec<&str> = builtin_carriers()
+                            .iter()
+                            .map(|builtin| builtin.carrier.id.as_str())
+                            .collect();
+                        let hint = match closest_match(base_id, &ids) {
+                            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+                            None => "`numkeep carriers` lists them".to_owned(),
+                        };
+                        self.error(
+                            value.span(),
+                            format!("unknown built-in carrier `{base_id}`; {hint}"),
+                        );
+                    }
+                }
+            }
             carriers.push((
                 Arc::new(Carrier {
                     id: id.get_ref().to_string(),
@@ -75,6 +111,29 @@ impl FileReader<'_> {
             ));
         }
         carriers
+    }
+
+    /// Warns when built-in `carrier`, used by the config, was last checked over a year
+    /// before `context.today`, saying how to pin it.
+    pub(super) fn warn_if_builtin_is_stale(
+        &mut self,
+        span: Range<usize>,
+        carrier: &Carrier,
+        context: &ReadContext,
+    ) {
+        let Some(checked) = carrier.rules.checked else {
+            return;
+        };
+        if !checked_over_a_year_ago(checked, context) {
+            return;
+        }
+        let id = &carrier.id;
+        self.warning(
+            span,
+            format!(
+                "the built-in rule of `{id}` was last checked on {checked}, over a year ago: verify it with the carrier (`numkeep carriers` shows its source), then pin it with [carriers.{id}] base = \"{id}\" and checked = the day you verified it"
+            ),
+        );
     }
 
     pub(super) fn rule_set<'i>(
@@ -99,9 +158,7 @@ impl FileReader<'_> {
                 "checked" => {
                     rules.checked = self.date("checked", value);
                     if let Some(checked) = rules.checked
-                        && Period::months(12)
-                            .after(checked)
-                            .is_some_and(|stale_from| stale_from <= context.today)
+                        && checked_over_a_year_ago(checked, context)
                     {
                         self.warning(
                             value.span(),

@@ -27,6 +27,7 @@ pub(super) const SETTINGS_KEYS: &[&str] = &[
     "remind_before",
     "language",
     "state_dir",
+    "retire_checklist",
 ];
 const EMAIL_KEYS: &[&str] = &["from", "to", "smtp", "sendmail"];
 const SMTP_KEYS: &[&str] = &["host", "port", "tls", "user", "password_file"];
@@ -43,6 +44,7 @@ impl FileReader<'_> {
             remind_before: DEFAULT_REMIND_BEFORE.to_vec(),
             language: Language::English,
             state_dir: None,
+            retire_checklist: None,
         };
         let Some(table) = value.and_then(|value| self.table("settings", value)) else {
             return settings;
@@ -69,6 +71,11 @@ impl FileReader<'_> {
                     if let Some(language) = self.language(value) {
                         settings.language = language;
                     }
+                }
+                "retire_checklist" => {
+                    settings.retire_checklist = self
+                        .string_array("retire_checklist", value)
+                        .map(|items| items.into_iter().map(|(item, _)| item).collect());
                 }
                 "state_dir" => {
                     settings.state_dir = self

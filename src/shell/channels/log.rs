@@ -44,10 +44,22 @@ fn log_alert(settings: &Settings, alert: &Alert<'_>) {
     let zones = Zones::of(number, settings);
     let act_by_text = render::words::deadline(english, deadline, Edge::ActBy, zones);
     let lost_on_text = render::words::deadline(english, deadline, Edge::LostOn, zones);
+    let bound_to: String = number
+        .bound_to()
+        .join(", ")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let notes: String = number
+        .notes()
+        .unwrap_or("")
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let number = number.number.as_str();
     match alert.threshold {
         Threshold::Lead(lead) => tracing::warn!(
-            number, carrier, act_by, days_left, action, lost_on, label, why, lead = %lead,
+            number, carrier, act_by, days_left, action, lost_on, label, why, bound_to, notes, lead = %lead,
             "{number}: {todo} by {act_by_text} ({days_left} days left)"
         ),
         Threshold::Grace(_) => tracing::error!(
@@ -59,6 +71,8 @@ fn log_alert(settings: &Settings, alert: &Alert<'_>) {
             lost_on,
             label,
             why,
+            bound_to,
+            notes,
             "{number}: past its act-by date {act_by_text}, in grace: {todo} now; lost on {lost_on_text}"
         ),
         Threshold::Lost => tracing::error!(
@@ -70,6 +84,8 @@ fn log_alert(settings: &Settings, alert: &Alert<'_>) {
             lost_on,
             label,
             why,
+            bound_to,
+            notes,
             "{number}: lost on {lost_on_text} (final notice)"
         ),
     }
