@@ -320,3 +320,18 @@ fn chinese_answers_are_one_language() {
         "English in a Chinese message:\n{body}"
     );
 }
+
+/// A built-in carrier counts in its country's calendar: giffgaff's dates are London's, so
+/// from Beijing a 9 Dec act-by ends at 08:00 on 10 Dec, with or without a table of its own.
+#[test]
+fn built_in_carriers_count_in_their_own_zone() {
+    for carrier in ["carrier = \"giffgaff\"", "carrier = \"mine\""] {
+        let scratch = Scratch::with_config(&format!(
+            "[settings]\ntimezone = \"Asia/Shanghai\"\n\n[carriers.mine]\nbase = \"giffgaff\"\n\n\
+             [[number]]\nnumber = \"+44 7700 900123\"\n{carrier}\nlast_used = 2026-06-10\n"
+        ));
+        let json = status_json(&scratch, "2026-12-09T12:00");
+        assert_eq!(json["act_by"], "2026-12-09", "{carrier}");
+        assert_eq!(json["deadline"], "2026-12-10T08:00:00+08:00", "{carrier}");
+    }
+}

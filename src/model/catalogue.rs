@@ -22,6 +22,22 @@ pub struct BuiltinCarrier {
     pub carrier: Arc<Carrier>,
     /// The source's own wording, quoted (or closely summarised) from `source`.
     pub wording: &'static str,
+    /// The IANA zone of the carrier's calendar, for a country with one zone; `None` (the
+    /// user's own zone) where the carrier spans several and its terms do not say which.
+    /// The config reader loads it: the model reads no files.
+    pub zone: Option<&'static str>,
+}
+
+/// The zone of a built-in carrier's calendar, by id.
+fn zone_of(id: &str) -> Option<&'static str> {
+    match id {
+        "giffgaff" | "ee" | "superdrug" | "valuegb" => Some("Europe/London"),
+        "csl" => Some("Asia/Hong_Kong"),
+        "vodafone-nz" => Some("Pacific/Auckland"),
+        "albtelecom" => Some("Europe/Tirane"),
+        "metfone" => Some("Asia/Phnom_Penh"),
+        _ => None,
+    }
 }
 
 /// Carriers people keep numbers with whose terms state no validity rule: `numkeep carriers`
@@ -74,6 +90,7 @@ fn entry(
             },
         }),
         wording,
+        zone: zone_of(id),
     }
 }
 

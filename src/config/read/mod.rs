@@ -164,9 +164,32 @@ struct Carriers {
     /// The built-in carriers numbers have named so far: a stale built-in rule is reported
     /// once, at its first use.
     builtins_used: std::cell::RefCell<Vec<&'static str>>,
+    /// Built-in carriers as numbers use them, with their zone loaded: one each, shared.
+    builtins_zoned: std::cell::RefCell<FastMap<&'static str, Arc<Carrier>>>,
 }
 
 impl Carriers {
+    /// The built-in carrier as a number uses it: its rules with its calendar's zone, which
+    /// the model names and the reader loads.
+    fn builtin_for_number(
+        &self,
+        builtin: &'static crate::model::catalogue::BuiltinCarrier,
+        zones: &mut values::ZoneCache,
+    ) -> Arc<Carrier> {
+        let mut zoned = self.builtins_zoned.borrow_mut();
+        let carrier = zoned.entry(builtin.carrier.id.as_str()).or_insert_with(|| {
+            match builtin.zone.and_then(|name| zones.get(name)) {
+                Some(zone) => {
+                    let mut carrier = Carrier::clone(&builtin.carrier);
+                    carrier.rules.timezone = Some(zone);
+                    Arc::new(carrier)
+                }
+                None => Arc::clone(&builtin.carrier),
+            }
+        });
+        Arc::clone(carrier)
+    }
+
     /// Whether built-in carrier `id` is named here for the first time (and notes it).
     fn first_use_of_builtin(&self, id: &str) -> bool {
         let Some(builtin) = crate::model::catalogue::builtin_carrier(id) else {

@@ -79,7 +79,7 @@ impl FileReader<'_> {
                         match (carriers.by_id.get(id), builtin) {
                             (Some(known), _) => number.carrier = Some(Arc::clone(&known.carrier)),
                             (None, Some(builtin)) => {
-                                number.carrier = Some(Arc::clone(&builtin.carrier));
+                                number.carrier = Some(carriers.builtin_for_number(builtin, zones));
                                 if carriers.first_use_of_builtin(id) {
                                     self.warn_if_builtin_is_stale(
                                         value.span(),

@@ -80,6 +80,9 @@ impl FileReader<'_> {
                 match builtin_carrier(base_id) {
                     Some(base) => {
                         rules = rules.over(&base.carrier.rules);
+                        if rules.timezone.is_none() {
+                            rules.timezone = base.zone.and_then(|zone| zones.get(zone));
+                        }
                         name = name.or_else(|| base.carrier.name.clone());
                         if get(carrier_table, "checked").is_none() {
                             self.warn_if_builtin_is_stale(value.span(), &base.carrier, context);
