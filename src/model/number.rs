@@ -37,6 +37,8 @@ struct NumberExtras {
     email: Vec<String>,
     /// This number's own lead times, instead of `settings.remind_before`.
     remind_before: Option<Vec<Period>>,
+    /// The only channels (by name, `email` included) this number's reminders go to.
+    notify: Option<Vec<String>>,
 }
 
 // Each field is named in `UNSET` and in `is_unset`'s destructuring: a new field does not
@@ -49,6 +51,7 @@ impl Unset for NumberExtras {
         paused_since: None,
         email: Vec::new(),
         remind_before: None,
+        notify: None,
     };
 
     fn is_unset(&self) -> bool {
@@ -59,6 +62,7 @@ impl Unset for NumberExtras {
             paused_since,
             email,
             remind_before,
+            notify,
         } = self;
         last_topup_amount.is_none()
             && balance.is_none()
@@ -66,6 +70,7 @@ impl Unset for NumberExtras {
             && paused_since.is_none()
             && email.is_empty()
             && remind_before.is_none()
+            && notify.is_none()
     }
 }
 
@@ -239,6 +244,17 @@ impl NumberEntry {
     pub fn set_own_remind_before(&mut self, periods: Option<Vec<Period>>) {
         if periods.is_some() || !self.extras.is_unset() {
             self.extras.remind_before = periods;
+        }
+    }
+
+    /// The channels this number is limited to (`notify = [...]`), if it sets them.
+    pub fn own_notify(&self) -> Option<&[String]> {
+        self.extras.notify.as_deref()
+    }
+
+    pub fn set_own_notify(&mut self, channels: Option<Vec<String>>) {
+        if channels.is_some() || !self.extras.is_unset() {
+            self.extras.notify = channels;
         }
     }
 

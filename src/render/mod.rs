@@ -2,6 +2,7 @@
 
 pub mod digest;
 pub mod notice;
+pub mod push;
 pub mod status;
 pub mod table;
 pub mod words;

@@ -135,6 +135,7 @@ impl Daemon {
                 tracing::info!(
                     logged = outcome.logged,
                     emailed = outcome.emailed,
+                    pushed = outcome.pushed,
                     pending = outcome.failed.len(),
                     "check done"
                 );
@@ -142,6 +143,7 @@ impl Daemon {
                 tracing::error!(
                     logged = outcome.logged,
                     emailed = outcome.emailed,
+                    pushed = outcome.pushed,
                     pending = outcome.failed.len(),
                     "check not saved: it does not count as done and runs again when the state can be written"
                 );

@@ -12,6 +12,7 @@
 //! `sections` (`[settings]`, `[email]`), `rules` (carriers and the rule keys), `numbers`
 //! (`[[number]]` tables and the checks across their keys).
 
+mod notify;
 mod numbers;
 mod rules;
 mod sections;
@@ -34,7 +35,9 @@ use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, Diagnostics, LineCounter, Severity, SourceFile};
 use super::plain::{PlainTable, PlainTables};
-use crate::model::{Carrier, Config, EmailSettings, Location, NumberEntry, Settings, Zone};
+use crate::model::{
+    Carrier, Config, EmailSettings, Location, NotifyChannel, NumberEntry, Settings, Zone,
+};
 
 /// What the reader needs from the world, provided by the shell so that reading stays pure.
 #[derive(Clone, Debug)]
@@ -45,7 +48,9 @@ pub struct ReadContext {
     pub today: Date,
 }
 
-const TOP_LEVEL_KEYS: &[&str] = &["settings", "email", "carriers", "number", "include"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "settings", "email", "carriers", "number", "include", "notify",
+];
 const INCLUDED_FILE_KEYS: &[&str] = &["carriers", "number"];
 type Value<'i> = Spanned<DeValue<'i>>;
 type Key<'i> = Spanned<DeString<'i>>;
@@ -175,6 +180,7 @@ pub(crate) struct ConfigReader<'f> {
     zones: ZoneCache,
     settings: Option<Settings>,
     email: Option<EmailSettings>,
+    notify: Vec<NotifyChannel>,
     carriers: Carriers,
     numbers: Vec<NumberEntry>,
     /// Each number's first definition: file index and line, by [`PhoneNumber::value`].
@@ -196,6 +202,7 @@ impl<'f> ConfigReader<'f> {
             zones: ZoneCache::default(),
             settings: None,
             email: None,
+            notify: Vec::new(),
             carriers: Carriers::default(),
             numbers: Vec::new(),
             seen_numbers: FastMap::default(),
@@ -236,6 +243,9 @@ impl<'f> ConfigReader<'f> {
                 Some(reader.settings(get(table, "settings"), self.context, &mut self.zones));
             if let Some(value) = get(table, "email") {
                 self.email = reader.email(value);
+            }
+            if let Some(value) = get(table, "notify") {
+                self.notify = reader.notify_channels(value);
             }
         }
         if let Some(value) = get(table, "carriers") {
@@ -335,7 +345,7 @@ impl<'f> ConfigReader<'f> {
             path: Arc::clone(&self.paths[index]),
             line: line.try_into().unwrap_or(u32::MAX),
         };
-        let Some(number) = reader.number(
+        let Some(mut number) = reader.number(
             table,
             span.clone(),
             location,
@@ -345,6 +355,12 @@ impl<'f> ConfigReader<'f> {
         ) else {
             return;
         };
+        if let Some(value) = table.value("notify") {
+            match reader.number_notify(value, &self.notify, self.email.is_some()) {
+                Some(names) => number.set_own_notify(Some(names)),
+                None => return,
+            }
+        }
         match self.seen_numbers.entry(number.number.value()) {
             Entry::Occupied(first) => {
                 let (first_file, first_line) = *first.get();
@@ -378,6 +394,7 @@ impl<'f> ConfigReader<'f> {
         Some(Config {
             settings,
             email: self.email,
+            notify: self.notify,
             carriers,
             numbers: self.numbers,
         })

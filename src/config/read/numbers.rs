@@ -26,6 +26,7 @@ pub(super) const NUMBER_ONLY_KEYS: &[&str] = &[
     "status",
     "email",
     "remind_before",
+    "notify",
 ];
 /// The keys a `[[number]]` table may hold.
 pub(super) const NUMBER_KEYS: [&str; NUMBER_ONLY_KEYS.len() + RULE_KEYS.len()] =
