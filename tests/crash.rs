@@ -153,7 +153,7 @@ fn read_state(scratch: &Scratch) -> Option<(BTreeSet<String>, BTreeSet<String>)>
     let text = std::fs::read_to_string(scratch.path("state/state.json")).ok()?;
     let state: serde_json::Value = serde_json::from_str(&text)
         .unwrap_or_else(|error| panic!("the state file does not parse ({error}):\n{text}"));
-    assert_eq!(state["schema"], 1, "{text}");
+    assert_eq!(state["schema"], 2, "{text}");
     let done = state["done"].as_array().expect("done is an array");
     let committed = RECIPIENTS
         .iter()

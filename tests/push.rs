@@ -66,6 +66,12 @@ fn recorder(scratch: &Scratch) -> String {
     script.display().to_string()
 }
 
+/// Whether the state file holds `channel` as pending.
+fn pending(scratch: &Scratch, channel: &str) -> bool {
+    let state: serde_json::Value = serde_json::from_str(&scratch.read("state/state.json")).unwrap();
+    state["pending"].get(channel).is_some()
+}
+
 fn calls(scratch: &Scratch) -> usize {
     std::fs::read_to_string(scratch.path("calls")).map_or(0, |text| text.lines().count())
 }
@@ -113,14 +119,22 @@ fn command_runs_without_a_shell_once_per_key_and_failures_stay_pending() {
         "{}",
         outcome.stderr
     );
-    let state = scratch.read("state/state.json");
-    assert!(state.contains("\"notify:script\": {"), "{state}");
+
+    assert!(
+        pending(&scratch, "notify:script"),
+        "{}",
+        scratch.read("state/state.json")
+    );
     assert_eq!(calls(&scratch), 2);
     std::fs::remove_file(scratch.path("exit-code")).unwrap();
     run_once(&scratch, "2026-11-30T10:00").success();
     assert_eq!(calls(&scratch), 3);
     let state = scratch.read("state/state.json");
-    assert!(!state.contains("\"notify:script\": {"), "{state}");
+    assert!(
+        !pending(&scratch, "notify:script"),
+        "{}",
+        scratch.read("state/state.json")
+    );
     assert!(
         state.contains("notify:script|+96551234567|topup_valid_for|2026-11-30|lead:0d"),
         "{state}"
@@ -165,11 +179,7 @@ fn command_timeout_kills_it_and_its_children_and_keeps_the_reminder_pending() {
         "{}",
         outcome.stderr
     );
-    assert!(
-        scratch
-            .read("state/state.json")
-            .contains("\"notify:slow\": {")
-    );
+    assert!(pending(&scratch, "notify:slow"));
     let deadline = Instant::now() + Duration::from_secs(5);
     for file in ["pid", "child"] {
         let pid = scratch.read(file);
@@ -322,10 +332,22 @@ fn telegram_needs_ok_true_and_a_permanent_failure_blocks_no_other_channel() {
     );
     assert!(outcome.stderr.contains("HTTP 400"), "{}", outcome.stderr);
     assert_eq!(calls(&scratch), 1, "the command got its message");
-    let state = scratch.read("state/state.json");
-    assert!(state.contains("\"notify:tg\": {"), "{state}");
-    assert!(state.contains("\"notify:broken\": {"), "{state}");
-    assert!(!state.contains("\"notify:script\": {"), "{state}");
+
+    assert!(
+        pending(&scratch, "notify:tg"),
+        "{}",
+        scratch.read("state/state.json")
+    );
+    assert!(
+        pending(&scratch, "notify:broken"),
+        "{}",
+        scratch.read("state/state.json")
+    );
+    assert!(
+        !pending(&scratch, "notify:script"),
+        "{}",
+        scratch.read("state/state.json")
+    );
 
     // Retried: telegram now answers ok; the broken webhook stays pending; the command is done.
     let outcome = scratch
@@ -345,9 +367,17 @@ fn telegram_needs_ok_true_and_a_permanent_failure_blocks_no_other_channel() {
             .unwrap()
             .starts_with("numkeep: +96551234567")
     );
-    let state = scratch.read("state/state.json");
-    assert!(!state.contains("\"notify:tg\": {"), "{state}");
-    assert!(state.contains("\"notify:broken\": {"), "{state}");
+
+    assert!(
+        !pending(&scratch, "notify:tg"),
+        "{}",
+        scratch.read("state/state.json")
+    );
+    assert!(
+        pending(&scratch, "notify:broken"),
+        "{}",
+        scratch.read("state/state.json")
+    );
     // The token is in telegram's URL path: it never reaches the output.
     assert!(!outcome.stderr.contains(TOKEN) && !outcome.stdout.contains(TOKEN));
 }
@@ -364,11 +394,7 @@ fn a_hanging_service_times_out_and_stays_pending() {
     let started = Instant::now();
     run_once(&scratch, "2026-11-23T09:00").expect_code(1);
     assert!(started.elapsed() < Duration::from_secs(15));
-    assert!(
-        scratch
-            .read("state/state.json")
-            .contains("\"notify:hook\": {")
-    );
+    assert!(pending(&scratch, "notify:hook"));
     run_once(&scratch, "2026-11-23T10:00").success();
     assert_eq!(server.requests().len(), 2);
     // Unsigned without a secret.
@@ -499,4 +525,73 @@ fn notify_entries_are_checked() {
     {
         assert!(line.contains("config.toml:"), "{line}");
     }
+}
+
+#[test]
+fn bark_serverchan_and_pushplus_use_their_apis_and_success_codes() {
+    let bark = HttpServer::start(
+        vec![],
+        Answer::Status(200, "{\"code\":200,\"message\":\"success\"}"),
+    );
+    let serverchan = HttpServer::start(
+        vec![Answer::Status(
+            200,
+            "{\"code\":40001,\"message\":\"bad key\"}",
+        )],
+        Answer::Status(200, "{\"code\":0,\"message\":\"\"}"),
+    );
+    let pushplus = HttpServer::start(vec![], Answer::Status(200, "{\"code\":200,\"msg\":\"ok\"}"));
+    let scratch = Scratch::new();
+    scratch.write("bark-key", "barkKey123");
+    scratch.write("sc-key", "SCT999keyx");
+    scratch.write("pp-token", "pptoken456");
+    let notify = format!(
+        "[[notify]]\nname = \"iphone\"\ntype = \"bark\"\ndevice_key_file = \"{}\"\nserver = \"{}\"\n\n\
+         [[notify]]\nname = \"wechat\"\ntype = \"serverchan\"\nsendkey_file = \"{}\"\n\n\
+         [[notify]]\nname = \"pp\"\ntype = \"pushplus\"\ntoken_file = \"{}\"\n",
+        scratch.path("bark-key").display(),
+        bark.url(""),
+        scratch.path("sc-key").display(),
+        scratch.path("pp-token").display(),
+    );
+    scratch.write("config.toml", &config(&notify, ""));
+    let run = |at: &str| {
+        scratch
+            .numkeep(&["run", "--once", "--at", at])
+            .env("NUMKEEP_SERVERCHAN_BASE", serverchan.url(""))
+            .env("NUMKEEP_PUSHPLUS_BASE", pushplus.url(""))
+            .output()
+    };
+    let outcome = run("2026-11-23T09:00").expect_code(1);
+    assert!(outcome.stderr.contains("bad key"), "{}", outcome.stderr);
+    run("2026-11-23T10:00").success();
+    run("2026-11-23T11:00").success();
+
+    let bark = bark.requests();
+    assert_eq!(bark.len(), 1);
+    assert_eq!(
+        (bark[0].method.as_str(), bark[0].path.as_str()),
+        ("POST", "/push")
+    );
+    let json = bark[0].json();
+    assert_eq!(json["device_key"], "barkKey123");
+    assert_eq!(json["group"], "numkeep");
+    assert_eq!(json["level"], "active");
+    assert!(json["title"].as_str().unwrap().starts_with("numkeep: "));
+
+    let serverchan = serverchan.requests();
+    assert_eq!(serverchan.len(), 2, "refused in a 200, then retried");
+    assert_eq!(serverchan[1].path, "/SCT999keyx.send");
+    assert!(
+        serverchan[1].json()["desp"]
+            .as_str()
+            .unwrap()
+            .contains("+96551234567")
+    );
+
+    let pushplus = pushplus.requests();
+    assert_eq!(pushplus.len(), 1);
+    assert_eq!(pushplus[0].path, "/send");
+    assert_eq!(pushplus[0].json()["token"], "pptoken456");
+    assert_eq!(pushplus[0].json()["template"], "txt");
 }

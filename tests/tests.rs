@@ -13,6 +13,7 @@ mod journald;
 mod layering;
 mod manual;
 mod messages;
+mod outputs;
 mod push;
 mod reference;
 mod renew;

@@ -191,6 +191,37 @@ pub struct Delivery<'c> {
     pub marks: Vec<String>,
 }
 
+impl Delivery<'_> {
+    /// The keys of the reminders this delivery carries (not those they supersede): what was
+    /// sent, for the history.
+    pub fn sent_keys(&self) -> Vec<String> {
+        self.alerts
+            .iter()
+            .map(|alert| {
+                ReminderKey {
+                    channel: self.channel.clone(),
+                    number: alert.number.number,
+                    rule: alert.deadline.obligation.rule,
+                    act_by: alert.deadline.obligation.act_by,
+                    threshold: alert.threshold,
+                }
+                .to_string()
+            })
+            .collect()
+    }
+}
+
+impl Channel {
+    /// The channel as metrics name it: `log`, `email` (never an address), `notify:NAME`.
+    pub fn metrics_name(&self) -> String {
+        match self {
+            Channel::Log => "log".to_owned(),
+            Channel::Email(_) => "email".to_owned(),
+            Channel::Notify(name) => format!("notify:{name}"),
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Plan<'c> {
     /// Today in `settings.timezone`.

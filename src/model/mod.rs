@@ -55,6 +55,8 @@ pub struct Config {
     pub email: Option<EmailSettings>,
     /// The `[[notify]]` push channels, in file order; names are unique.
     pub notify: Vec<NotifyChannel>,
+    /// `[calendar] path`: the calendar file the daemon keeps up to date.
+    pub calendar: Option<std::path::PathBuf>,
     pub carriers: Vec<Arc<Carrier>>,
     pub numbers: Vec<NumberEntry>,
 }

@@ -1,6 +1,9 @@
 //! Pure rendering of what the core computed: status tables, JSON, reminder messages.
 
+pub mod calendar;
 pub mod digest;
+pub mod history;
+pub mod metrics;
 pub mod notice;
 pub mod push;
 pub mod status;

@@ -131,6 +131,7 @@ impl Daemon {
         }
         let saved = self.save(&now);
         if pass == Pass::Check {
+            super::outputs::refresh_calendar(self.config(), Now::at(&now));
             if saved {
                 tracing::info!(
                     logged = outcome.logged,

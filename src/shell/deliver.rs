@@ -208,8 +208,22 @@ fn record(
         None => {
             store.done.extend(delivery.marks.iter().cloned());
             store.pending.remove(&channel_key);
+            let at = now.timestamp();
+            store
+                .delivered
+                .extend(delivery.sent_keys().into_iter().map(|key| (key, at)));
+            let counter = store
+                .counters
+                .entry(delivery.channel.metrics_name())
+                .or_default();
+            counter.sent = counter.sent.saturating_add(delivery.alerts.len() as u64);
         }
         Some(error) => {
+            let counter = store
+                .counters
+                .entry(delivery.channel.metrics_name())
+                .or_default();
+            counter.failures = counter.failures.saturating_add(1);
             let pending = store.pending.entry(channel_key).or_default();
             pending.failed(policy, now.timestamp(), error.to_string());
             tracing::error!(channel = %delivery.channel, attempts = pending.attempts, error = %error, "reminder not delivered; it stays pending");

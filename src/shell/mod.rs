@@ -12,6 +12,7 @@ pub mod logging;
 pub mod mail;
 pub mod manual;
 pub mod once;
+pub mod outputs;
 pub mod store;
 pub mod systemd;
 pub mod watch;

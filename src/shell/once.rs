@@ -32,6 +32,7 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     store.last_check = Some(now.timestamp());
     // The sends were attempted whatever the disk said; now the state must reach it.
     save(&mut store, &now)?;
+    super::outputs::refresh_calendar(config, core_now);
     tracing::info!(
         logged = outcome.logged,
         emailed = outcome.emailed,

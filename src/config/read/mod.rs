@@ -14,6 +14,7 @@
 
 mod notify;
 mod numbers;
+mod outputs;
 mod rules;
 mod sections;
 mod values;
@@ -49,7 +50,7 @@ pub struct ReadContext {
 }
 
 const TOP_LEVEL_KEYS: &[&str] = &[
-    "settings", "email", "carriers", "number", "include", "notify",
+    "settings", "email", "carriers", "number", "include", "notify", "calendar",
 ];
 const INCLUDED_FILE_KEYS: &[&str] = &["carriers", "number"];
 type Value<'i> = Spanned<DeValue<'i>>;
@@ -181,6 +182,7 @@ pub(crate) struct ConfigReader<'f> {
     settings: Option<Settings>,
     email: Option<EmailSettings>,
     notify: Vec<NotifyChannel>,
+    calendar: Option<PathBuf>,
     carriers: Carriers,
     numbers: Vec<NumberEntry>,
     /// Each number's first definition: file index and line, by [`PhoneNumber::value`].
@@ -203,6 +205,7 @@ impl<'f> ConfigReader<'f> {
             settings: None,
             email: None,
             notify: Vec::new(),
+            calendar: None,
             carriers: Carriers::default(),
             numbers: Vec::new(),
             seen_numbers: FastMap::default(),
@@ -246,6 +249,9 @@ impl<'f> ConfigReader<'f> {
             }
             if let Some(value) = get(table, "notify") {
                 self.notify = reader.notify_channels(value);
+            }
+            if let Some(value) = get(table, "calendar") {
+                self.calendar = reader.calendar(value);
             }
         }
         if let Some(value) = get(table, "carriers") {
@@ -395,6 +401,7 @@ impl<'f> ConfigReader<'f> {
             settings,
             email: self.email,
             notify: self.notify,
+            calendar: self.calendar,
             carriers,
             numbers: self.numbers,
         })
