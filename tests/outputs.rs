@@ -5,41 +5,9 @@ use std::collections::BTreeSet;
 
 use crate::support::cli::{Scratch, project_file};
 
-const CONFIG: &str = r#"
-[settings]
-timezone = "Asia/Shanghai"
-remind_before = ["30d", "7d", "3d", "0d"]
-language = "zh-CN"
-
-[carriers.zain-kw]
-name = "Zain Kuwait prepaid"
-timezone = "Asia/Kuwait"
-topup_valid_for = "90d"
-grace = "30d"
-
-[carriers.giffgaff]
-name = "giffgaff"
-use_every = "180d"
-
-[[number]]
-number = "+965 5123 4567"
-label = "科威特银行验证码专用号码，绑定了很多账户；请务必保号"
-carrier = "zain-kw"
-last_topup = 2026-09-01
-
-[[number]]
-number = "+44 7700 900123"
-label = "UK, \"2FA\"; backslash \\ here"
-carrier = "giffgaff"
-last_used = 2026-07-01
-remind_before = ["60d", "14d", "7d", "1d"]
-
-[[number]]
-number = "+1 555 010 0100"
-carrier = "giffgaff"
-last_used = 2026-07-01
-status = "retired"
-"#;
+/// Chinese text long enough to fold, a label with every character TEXT escapes, a number
+/// with its own lead times, and a retired number (what `.ci/run` also imports into calcurse).
+const CONFIG: &str = include_str!("fixtures/calendar.toml");
 
 fn unstamped(text: &str) -> String {
     text.split("\r\n")

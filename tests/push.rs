@@ -595,3 +595,63 @@ fn bark_serverchan_and_pushplus_use_their_apis_and_success_codes() {
     assert_eq!(pushplus[0].json()["token"], "pptoken456");
     assert_eq!(pushplus[0].json()["template"], "txt");
 }
+
+/// Kills `run --once` with SIGKILL at instants spread over a send to a slow webhook (before
+/// it, while the receiver holds the request, after the answer): whatever the instant, a
+/// later run delivers what was not recorded, and nothing is recorded that was not accepted.
+#[test]
+fn a_push_channel_loses_nothing_across_kill_9() {
+    let server = HttpServer::start(vec![], Answer::Slow(400, 200, ""));
+    let scratch = Scratch::new();
+    let notify = format!(
+        "[[notify]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"{}\"\n",
+        server.url("/")
+    );
+    scratch.write("config.toml", &config(&notify, ""));
+    // Delays from 0 to 1.2 s, past a whole run (a start, a 0.4 s answer, the save).
+    let delays = [0, 150, 300, 450, 600, 750, 900, 1200];
+    let mut killed_in_flight = 0;
+    for delay in delays {
+        let before = server.requests().len();
+        let mut child = scratch
+            .numkeep(&["run", "--once", "--at", "2026-11-23T09:00"])
+            .command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let sent = server.requests().len() > before;
+        if sent && !status.success() && pending_or_due(&scratch) {
+            killed_in_flight += 1;
+        }
+        // The state file is always whole.
+        if let Ok(text) = std::fs::read_to_string(scratch.path("state/state.json")) {
+            serde_json::from_str::<serde_json::Value>(&text).expect("a whole state file");
+        }
+    }
+    run_once(&scratch, "2026-11-23T09:00").success();
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert!(requests.len() <= delays.len() + 1, "{}", requests.len());
+    for request in &requests {
+        assert_eq!(request.json()["numbers"][0]["number"], "+96551234567");
+    }
+    assert!(
+        killed_in_flight > 0,
+        "no kill fell between the request and the record"
+    );
+    // Recorded now: once more sends nothing.
+    let count = requests.len();
+    run_once(&scratch, "2026-11-23T10:00").success();
+    assert_eq!(server.requests().len(), count);
+}
+
+/// Whether the webhook's reminder is not yet recorded as done.
+fn pending_or_due(scratch: &Scratch) -> bool {
+    std::fs::read_to_string(scratch.path("state/state.json")).map_or(true, |text| {
+        !text.contains("notify:hook|+96551234567|topup_valid_for|2026-11-30|lead:7d")
+    })
+}

@@ -35,6 +35,8 @@ pub enum Answer {
     Status(u16, &'static str),
     /// Reads the request, then neither answers nor closes for a while.
     Hang,
+    /// Answers after this many milliseconds.
+    Slow(u64, u16, &'static str),
 }
 
 struct Shared {
@@ -125,13 +127,19 @@ fn serve(stream: TcpStream, shared: &Mutex<Shared>) {
     };
     match answer {
         Answer::Hang => std::thread::sleep(Duration::from_secs(20)),
-        Answer::Status(status, text) => {
-            let response = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
-                text.len()
-            );
-            let _ = stream.write_all(response.as_bytes());
-            let _ = stream.flush();
+        Answer::Slow(millis, status, text) => {
+            std::thread::sleep(Duration::from_millis(millis));
+            respond(&mut stream, status, text);
         }
+        Answer::Status(status, text) => respond(&mut stream, status, text),
     }
+}
+
+fn respond(stream: &mut TcpStream, status: u16, text: &str) {
+    let response = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    let _ = stream.write_all(response.as_bytes());
+    let _ = stream.flush();
 }
