@@ -16,6 +16,8 @@ mod layering;
 mod life;
 mod manual;
 mod messages;
+mod outputs;
+mod push;
 mod reference;
 mod renew;
 mod security;

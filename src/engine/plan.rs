@@ -18,11 +18,13 @@ use crate::model::{Config, GracePhase, NumberEntry};
 use super::deadline::RuleKind;
 use super::status::{Deadline, Now, NumberReport, State, evaluate_number, lead_window_open};
 
-/// Where a reminder goes: the log, or one email recipient.
+/// Where a reminder goes: the log, one email recipient, or one `[[notify]]` channel (by its
+/// name).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {
     Log,
     Email(String),
+    Notify(String),
 }
 
 impl fmt::Display for Channel {
@@ -30,6 +32,7 @@ impl fmt::Display for Channel {
         match self {
             Channel::Log => f.write_str("log"),
             Channel::Email(address) => write!(f, "mailto:{address}"),
+            Channel::Notify(name) => write!(f, "notify:{name}"),
         }
     }
 }
@@ -39,6 +42,7 @@ impl Channel {
         match self {
             Channel::Log => ChannelKind::Log,
             Channel::Email(_) => ChannelKind::Email,
+            Channel::Notify(_) => ChannelKind::Notify,
         }
     }
 }
@@ -48,14 +52,19 @@ impl Channel {
 pub enum ChannelKind {
     Log,
     Email,
+    Notify,
 }
 
 /// Who gets reminders: the one place that decides it. The log always; with an `[email]`
-/// section, every address of `email.to`, then the number's own `email` list, each once.
-/// Without a number, the config-wide recipients.
+/// section, every address of `email.to`, then the number's own `email` list, each once;
+/// then every `[[notify]]` channel. A number's `notify = [...]` limits both to the channels
+/// it names (`email` standing for the email channel). Without a number, the config-wide
+/// recipients.
 pub fn recipients(config: &Config, number: Option<&NumberEntry>) -> Vec<Channel> {
     let mut channels = vec![Channel::Log];
-    if let Some(email) = &config.email {
+    let limit = number.and_then(NumberEntry::own_notify);
+    let allowed = |name: &str| limit.is_none_or(|names| names.iter().any(|n| n == name));
+    if let Some(email) = config.email.as_ref().filter(|_| allowed("email")) {
         let own = number.map_or(&[][..], NumberEntry::own_recipients);
         for address in email.to.iter().chain(own) {
             if !channels
@@ -66,6 +75,13 @@ pub fn recipients(config: &Config, number: Option<&NumberEntry>) -> Vec<Channel>
             }
         }
     }
+    channels.extend(
+        config
+            .notify
+            .iter()
+            .filter(|channel| allowed(&channel.name))
+            .map(|channel| Channel::Notify(channel.name.clone())),
+    );
     channels
 }
 
@@ -74,7 +90,11 @@ pub fn recipients(config: &Config, number: Option<&NumberEntry>) -> Vec<Channel>
 pub fn all_recipients(config: &Config) -> Vec<Channel> {
     let mut channels = recipients(config, None);
     for number in &config.numbers {
-        if number.own_recipients().is_empty() {
+        if number.own_recipients().is_empty()
+            || number
+                .own_notify()
+                .is_some_and(|names| !names.iter().any(|n| n == "email"))
+        {
             continue;
         }
         for channel in recipients(config, Some(number)) {
@@ -169,6 +189,37 @@ pub struct Delivery<'c> {
     /// Every key to record once the channel has accepted the message: the alerts' own keys
     /// and the less urgent thresholds they supersede.
     pub marks: Vec<String>,
+}
+
+impl Delivery<'_> {
+    /// The keys of the reminders this delivery carries (not those they supersede): what was
+    /// sent, for the history.
+    pub fn sent_keys(&self) -> Vec<String> {
+        self.alerts
+            .iter()
+            .map(|alert| {
+                ReminderKey {
+                    channel: self.channel.clone(),
+                    number: alert.number.number,
+                    rule: alert.deadline.obligation.rule,
+                    act_by: alert.deadline.obligation.act_by,
+                    threshold: alert.threshold,
+                }
+                .to_string()
+            })
+            .collect()
+    }
+}
+
+impl Channel {
+    /// The channel as metrics name it: `log`, `email` (never an address), `notify:NAME`.
+    pub fn metrics_name(&self) -> String {
+        match self {
+            Channel::Log => "log".to_owned(),
+            Channel::Email(_) => "email".to_owned(),
+            Channel::Notify(name) => format!("notify:{name}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

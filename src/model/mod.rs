@@ -7,6 +7,7 @@
 
 pub mod catalogue;
 pub mod money;
+mod notify;
 mod number;
 pub mod period;
 pub mod phone;
@@ -14,6 +15,10 @@ mod rules;
 mod settings;
 mod sparse;
 
+pub use notify::{
+    DEFAULT_BARK_SERVER, DEFAULT_COMMAND_TIMEOUT, DEFAULT_TELEGRAM_API, NOTIFY_TYPES,
+    NotifyChannel, NotifyKind,
+};
 pub use number::{Balance, LineStatus, Location, NumberEntry};
 pub use rules::{
     AmountTier, Carrier, EffectiveRules, Fee, GracePhase, RuleSet, TopupValidity, UseEvery,
@@ -49,6 +54,10 @@ impl From<String> for InvalidText {
 pub struct Config {
     pub settings: Settings,
     pub email: Option<EmailSettings>,
+    /// The `[[notify]]` push channels, in file order; names are unique.
+    pub notify: Vec<NotifyChannel>,
+    /// `[calendar] path`: the calendar file the daemon keeps up to date.
+    pub calendar: Option<std::path::PathBuf>,
     pub carriers: Vec<Arc<Carrier>>,
     pub numbers: Vec<NumberEntry>,
 }

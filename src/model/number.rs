@@ -48,6 +48,8 @@ struct NumberExtras {
     email: Vec<String>,
     /// This number's own lead times, instead of `settings.remind_before`.
     remind_before: Option<Vec<Period>>,
+    /// The only channels (by name, `email` included) this number's reminders go to.
+    notify: Option<Vec<String>>,
 }
 
 // Each field is named in `UNSET` and in `is_unset`'s destructuring: a new field does not
@@ -65,6 +67,7 @@ impl Unset for NumberExtras {
         notes: None,
         email: Vec::new(),
         remind_before: None,
+        notify: None,
     };
 
     fn is_unset(&self) -> bool {
@@ -80,6 +83,7 @@ impl Unset for NumberExtras {
             notes,
             email,
             remind_before,
+            notify,
         } = self;
         last_topup_amount.is_none()
             && balance.is_none()
@@ -92,6 +96,7 @@ impl Unset for NumberExtras {
             && notes.is_none()
             && email.is_empty()
             && remind_before.is_none()
+            && notify.is_none()
     }
 }
 
@@ -334,6 +339,17 @@ impl NumberEntry {
     pub fn set_own_remind_before(&mut self, periods: Option<Vec<Period>>) {
         if periods.is_some() || !self.extras.is_unset() {
             self.extras.remind_before = periods;
+        }
+    }
+
+    /// The channels this number is limited to (`notify = [...]`), if it sets them.
+    pub fn own_notify(&self) -> Option<&[String]> {
+        self.extras.notify.as_deref()
+    }
+
+    pub fn set_own_notify(&mut self, channels: Option<Vec<String>>) {
+        if channels.is_some() || !self.extras.is_unset() {
+            self.extras.notify = channels;
         }
     }
 

@@ -43,6 +43,13 @@ pub fn write_json(
     sink.write_all(&out)
 }
 
+/// One number's object, as `status --json` writes it (webhooks and commands get these).
+pub fn number_json(report: &NumberReport<'_>, settings: &Settings) -> String {
+    let mut out = Vec::new();
+    write_number(&mut out, &mut Scratch::default(), report, settings);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Buffers kept from one number to the next.
 #[derive(Default)]
 struct Scratch<'c> {

@@ -143,6 +143,24 @@ enum Command {
         #[arg(long, value_name = "WHEN")]
         at: Option<String>,
     },
+    /// Every delivered reminder, newest first
+    History {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print every obligation as an RFC 5545 calendar (all-day events on act-by dates)
+    Calendar {
+        /// Write the calendar to FILE (atomically) instead of printing it
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Print Prometheus metrics (text format 0.0.4): deadlines, states, sends
+    Metrics {
+        /// Write the metrics to FILE (atomically), e.g. for node-exporter's textfile collector
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Print the completion script for SHELL, as in `numkeep completions bash > FILE`
     Completions {
         /// The shell to complete in
@@ -258,6 +276,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run { once: true, at } => super::once::run_once(&config_path, at.as_deref()),
         Command::Run { once: false, .. } => super::daemon::run_daemon(&config_path),
         Command::TestAlert { at } => super::once::test_alert(&config_path, at.as_deref()),
+        Command::History { json } => super::outputs::history(&config_path, json),
+        Command::Calendar { output } => super::outputs::calendar(&config_path, output.as_deref()),
+        Command::Metrics { output } => super::outputs::metrics(&config_path, output.as_deref()),
         Command::Completions { shell } => {
             super::manual::write_completions(shell, Cli::command(), &mut std::io::stdout());
             Ok(())

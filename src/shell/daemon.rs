@@ -131,10 +131,12 @@ impl Daemon {
         }
         let saved = self.save(&now);
         if pass == Pass::Check {
+            super::outputs::refresh_calendar(self.config(), Now::at(&now));
             if saved {
                 tracing::info!(
                     logged = outcome.logged,
                     emailed = outcome.emailed,
+                    pushed = outcome.pushed,
                     pending = outcome.failed.len(),
                     "check done"
                 );
@@ -142,6 +144,7 @@ impl Daemon {
                 tracing::error!(
                     logged = outcome.logged,
                     emailed = outcome.emailed,
+                    pushed = outcome.pushed,
                     pending = outcome.failed.len(),
                     "check not saved: it does not count as done and runs again when the state can be written"
                 );

@@ -12,11 +12,11 @@ use jiff::Zoned;
 
 use crate::engine::plan::{Channel, ChannelKind, Delivery, plan};
 use crate::engine::retry::RetryPolicy;
-use crate::engine::status::Now;
+use crate::engine::status::{Now, evaluate_number};
 use crate::model::Config;
 
 use super::app::save;
-use super::channels::{Message, SendFailure, Senders, Sent};
+use super::channels::{Message, Payload, SendFailure, Senders, Sent, http_timeout};
 use super::mail::smtp_timeout;
 use super::store::Store;
 
@@ -30,6 +30,25 @@ pub const SENDS_AT_ONCE: usize = 8;
 /// than [`SENDS_AT_ONCE`]). What is not accepted by then stays pending for a retry.
 pub fn delivery_budget() -> Duration {
     smtp_timeout().saturating_mul(2)
+}
+
+/// The budget of a pass for `config`: [`delivery_budget`], or longer when a `[[notify]]`
+/// command's timeout or the HTTP timeout needs it, but never more than 100 seconds longer
+/// (the watchdog allows a step [`delivery_budget`] and two minutes).
+pub fn pass_budget(config: &Config) -> Duration {
+    let margin = Duration::from_secs(10);
+    let longest_push = config
+        .notify
+        .iter()
+        .map(|channel| match &channel.kind {
+            crate::model::NotifyKind::Command { timeout, .. } => *timeout,
+            _ => http_timeout(),
+        })
+        .max()
+        .map_or(Duration::ZERO, |longest| longest + margin);
+    delivery_budget()
+        .max(longest_push)
+        .min(delivery_budget() + Duration::from_secs(100))
 }
 
 /// The retry policy: the core's standard one, whose first delay the environment variable
@@ -50,6 +69,8 @@ pub fn retry_policy() -> RetryPolicy {
 pub struct Outcome {
     pub logged: usize,
     pub emailed: usize,
+    /// Messages accepted by `[[notify]]` channels.
+    pub pushed: usize,
     pub failed: Vec<(Channel, SendFailure)>,
     /// The last failed save of the state during the pass, if any.
     pub save_error: Option<String>,
@@ -98,11 +119,18 @@ pub async fn deliver(
         .collect();
     let messages: Vec<Message<'_>> = deliveries
         .iter()
-        .map(|delivery| Message::new(&config.settings, &delivery.alerts, today))
+        .map(|delivery| {
+            let message = Message::new(&config.settings, &delivery.alerts, today);
+            match delivery.channel.kind() {
+                ChannelKind::Notify => message.with_payload(payload(config, delivery, core_now)),
+                ChannelKind::Log | ChannelKind::Email => message,
+            }
+        })
         .collect();
 
     let mut outcome = Outcome::default();
-    let deadline = tokio::time::Instant::now() + delivery_budget();
+    let budget = pass_budget(config);
+    let deadline = tokio::time::Instant::now() + budget;
     let mut settled = vec![false; deliveries.len()];
     {
         let mut sends = futures_util::stream::iter(deliveries.iter().zip(&messages).enumerate())
@@ -121,6 +149,7 @@ pub async fn deliver(
                 match delivery.channel.kind() {
                     ChannelKind::Log => outcome.logged += delivery.alerts.len(),
                     ChannelKind::Email => outcome.emailed += 1,
+                    ChannelKind::Notify => outcome.pushed += 1,
                 }
             }
             record(store, &mut outcome, &policy, delivery, sent.error(), now);
@@ -131,7 +160,7 @@ pub async fn deliver(
             let error = SendFailure {
                 message: format!(
                     "not accepted within the {} seconds a pass of sends may take",
-                    delivery_budget().as_secs()
+                    budget.as_secs()
                 ),
                 hint: None,
             };
@@ -145,6 +174,24 @@ pub async fn deliver(
             .retain(|channel, _| due_channels.contains(channel));
     }
     outcome
+}
+
+/// What a push channel carries besides the digest: the due numbers as `status --json`
+/// objects, most urgent first, and the keys the delivery settles.
+fn payload(config: &Config, delivery: &Delivery<'_>, now: Now) -> Payload {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut reports = Vec::new();
+    for alert in &delivery.alerts {
+        let number = alert.number.number.as_str();
+        if !seen.contains(&number) {
+            seen.push(number);
+            reports.push(evaluate_number(config, alert.number, now));
+        }
+    }
+    Payload {
+        json: crate::render::push::reminders_json(&reports, &config.settings),
+        keys: delivery.marks.clone(),
+    }
 }
 
 /// Records one channel's result (`None`: delivered) and saves the state at once.
@@ -161,8 +208,22 @@ fn record(
         None => {
             store.done.extend(delivery.marks.iter().cloned());
             store.pending.remove(&channel_key);
+            let at = now.timestamp();
+            store
+                .delivered
+                .extend(delivery.sent_keys().into_iter().map(|key| (key, at)));
+            let counter = store
+                .counters
+                .entry(delivery.channel.metrics_name())
+                .or_default();
+            counter.sent = counter.sent.saturating_add(delivery.alerts.len() as u64);
         }
         Some(error) => {
+            let counter = store
+                .counters
+                .entry(delivery.channel.metrics_name())
+                .or_default();
+            counter.failures = counter.failures.saturating_add(1);
             let pending = store.pending.entry(channel_key).or_default();
             pending.failed(policy, now.timestamp(), error.to_string());
             tracing::error!(channel = %delivery.channel, attempts = pending.attempts, error = %error, "reminder not delivered; it stays pending");

@@ -12,6 +12,7 @@ pub mod logging;
 pub mod mail;
 pub mod manual;
 pub mod once;
+pub mod outputs;
 pub mod record;
 pub mod retire;
 pub mod store;

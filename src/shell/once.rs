@@ -12,7 +12,7 @@ use crate::model::Config;
 use crate::render;
 
 use super::app::{Failure, load_config, open_store, runtime, save};
-use super::channels::{Message, Sender, Senders, Sent};
+use super::channels::{Message, NotifySender, Sender, Senders, Sent};
 use super::clock;
 use super::deliver::{Pass, SENDS_AT_ONCE, deliver};
 
@@ -40,9 +40,11 @@ pub fn run_once(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     }
     // The sends were attempted whatever the disk said; now the state must reach it.
     save(&mut store, &wall)?;
+    super::outputs::refresh_calendar(config, core_now);
     tracing::info!(
         logged = outcome.logged,
         emailed = outcome.emailed,
+        pushed = outcome.pushed,
         pending = outcome.failed.len(),
         "check done"
     );
@@ -67,21 +69,6 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
     tracing::warn!(test = true, "numkeep test alert: the log channel works");
     println!("log: ok (a warning was written to the log)");
     let senders = Senders::for_config(config);
-    let Some(email) = senders.email() else {
-        println!("email: not configured; alerts go to the log only");
-        return Ok(());
-    };
-    let mailer = match email.mailer() {
-        Ok(mailer) => mailer,
-        Err(reason) => {
-            println!("email: failed: {reason}");
-            return Err(Failure::Reported(1));
-        }
-    };
-    let recipients: Vec<Channel> = all_recipients(config)
-        .into_iter()
-        .filter(|channel| channel.kind() == ChannelKind::Email)
-        .collect();
     let body = test_message_body(config, &now, core_now);
     let message = Message::text(
         &config.settings,
@@ -89,13 +76,42 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
         "numkeep test message".into(),
         body,
     );
+    let runtime = runtime()?;
+    let mut failures = test_email(config, &senders, &message, &runtime);
+    failures += test_notify(&senders, &message, &runtime);
+    if failures == 0 {
+        Ok(())
+    } else {
+        Err(Failure::Reported(1))
+    }
+}
+
+/// The email part of `test-alert`: every recipient, with the outcome of each; the failures.
+fn test_email(
+    config: &Config,
+    senders: &Senders,
+    message: &Message<'_>,
+    runtime: &tokio::runtime::Runtime,
+) -> usize {
+    let Some(email) = senders.email() else {
+        println!("email: not configured (no [email] section)");
+        return 0;
+    };
+    let mailer = match email.mailer() {
+        Ok(mailer) => mailer,
+        Err(reason) => {
+            println!("email: failed: {reason}");
+            return 1;
+        }
+    };
+    let recipients: Vec<Channel> = all_recipients(config)
+        .into_iter()
+        .filter(|channel| channel.kind() == ChannelKind::Email)
+        .collect();
     // Concurrently, as the checks send: one silent server must not hold up the rest.
-    let results: Vec<(&Channel, Sent)> = runtime()?.block_on(
+    let results: Vec<(&Channel, Sent)> = runtime.block_on(
         futures_util::stream::iter(&recipients)
-            .map(|channel| {
-                let message = &message;
-                async move { (channel, email.send(channel, message).await) }
-            })
+            .map(|channel| async move { (channel, email.send(channel, message).await) })
             .buffered(SENDS_AT_ONCE)
             .collect(),
     );
@@ -119,11 +135,48 @@ pub fn test_alert(path: &Path, at: Option<&str>) -> Result<(), Failure> {
             }
         }
     }
-    if failures == 0 {
-        Ok(())
-    } else {
-        Err(Failure::Reported(1))
+    failures
+}
+
+/// The `[[notify]]` part of `test-alert`: every channel at once, each named with its type
+/// and what happened; the failures.
+fn test_notify(
+    senders: &Senders,
+    message: &Message<'_>,
+    runtime: &tokio::runtime::Runtime,
+) -> usize {
+    let results: Vec<(&NotifySender, Sent)> = runtime.block_on(
+        futures_util::stream::iter(senders.notify())
+            .map(|sender| async move {
+                let channel = Channel::Notify(sender.name().to_owned());
+                (sender, sender.send(&channel, message).await)
+            })
+            .buffered(SENDS_AT_ONCE)
+            .collect(),
+    );
+    let mut failures = 0;
+    for (sender, sent) in results {
+        let kind = sender.channel().kind.type_name();
+        let name = sender.name();
+        match sent.error() {
+            None => {
+                let what = if kind == "command" {
+                    "the command exited 0"
+                } else {
+                    "accepted by the service"
+                };
+                println!("notify:{name} ({kind}): ok ({what})");
+            }
+            Some(error) => {
+                failures += 1;
+                println!("notify:{name} ({kind}): failed: {}", error.message);
+                if let Some(hint) = error.hint {
+                    println!("  hint: {hint}");
+                }
+            }
+        }
     }
+    failures
 }
 
 fn test_message_body(config: &Config, now: &Zoned, core_now: Now) -> String {

@@ -20,7 +20,8 @@ use super::files::write_atomically_with;
 
 const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "numkeep.lock";
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2 added `delivered` and `counters`; a schema-1 file loads with both empty.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Reminder keys whose act-by date is this many days in the past are forgotten: the
 /// obligation is long lost or renewed, and the file must not grow forever. The planner
@@ -70,6 +71,21 @@ struct StateFile {
     done: Vec<String>,
     #[serde(default)]
     pending: BTreeMap<String, Pending>,
+    #[serde(default)]
+    delivered: BTreeMap<String, Timestamp>,
+    #[serde(default)]
+    counters: BTreeMap<String, Counter>,
+}
+
+/// What one channel did since the state began, for the metrics: reminders delivered and
+/// sends that failed.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Counter {
+    #[serde(default)]
+    pub sent: u64,
+    #[serde(default)]
+    pub failures: u64,
 }
 
 /// What `save` writes: a [`StateFile`] borrowed from the store, streamed to the file. A
@@ -81,6 +97,8 @@ struct SavedState<'a> {
     last_check: Option<Timestamp>,
     done: Vec<&'a str>,
     pending: &'a BTreeMap<String, Pending>,
+    delivered: &'a BTreeMap<String, Timestamp>,
+    counters: &'a BTreeMap<String, Counter>,
 }
 
 /// The open store; holds the directory lock until dropped.
@@ -93,6 +111,11 @@ pub struct Store {
     pub done: HashSet<String>,
     pub pending: BTreeMap<String, Pending>,
     pub last_check: Option<Timestamp>,
+    /// When each reminder key was delivered (the keys of the alerts sent, not those they
+    /// superseded): what `numkeep history` lists. Pruned with `done`.
+    pub delivered: BTreeMap<String, Timestamp>,
+    /// Per metrics channel (`log`, `email`, `notify:NAME`).
+    pub counters: BTreeMap<String, Counter>,
 }
 
 /// The service's state directory (`StateDirectory=numkeep` in the unit).
@@ -201,6 +224,8 @@ impl Store {
             done: file.done.into_iter().collect(),
             pending: file.pending,
             last_check: file.last_check,
+            delivered: file.delivered,
+            counters: file.counters,
         })
     }
 
@@ -213,6 +238,8 @@ impl Store {
         if let Ok(horizon) = today.checked_sub(jiff::Span::new().days(FORGET_AFTER_DAYS)) {
             self.done
                 .retain(|key| act_by_of(key).is_none_or(|act_by| act_by >= horizon));
+            self.delivered
+                .retain(|key, _| act_by_of(key).is_none_or(|act_by| act_by >= horizon));
         }
         let mut done: Vec<&str> = self.done.iter().map(String::as_str).collect();
         done.sort_unstable();
@@ -221,6 +248,8 @@ impl Store {
             last_check: self.last_check,
             done,
             pending: &self.pending,
+            delivered: &self.delivered,
+            counters: &self.counters,
         };
         let owner = self.owner;
         write_atomically_with(&self.path, |temporary| {
@@ -249,6 +278,42 @@ fn pause_for_crash_tests() {
         .and_then(|text| text.parse::<u64>().ok());
     if let Some(milliseconds) = pause {
         std::thread::sleep(std::time::Duration::from_millis(milliseconds.min(1_000)));
+    }
+}
+
+/// What `metrics` and `history` read of the state, without taking the lock (the daemon may
+/// hold it; the file is replaced atomically, so a read sees a whole one).
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub last_check: Option<Timestamp>,
+    pub delivered: BTreeMap<String, Timestamp>,
+    pub counters: BTreeMap<String, Counter>,
+}
+
+impl Snapshot {
+    /// The state file of `dir` as it is now; an absent or unreadable file reads as empty
+    /// (an unreadable one is the daemon's to set aside).
+    pub fn read(dir: &Path) -> Result<Snapshot, StoreError> {
+        let path = dir.join(STATE_FILE);
+        let bytes = match fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Snapshot::default()),
+            Err(error) => return Err(StoreError::Io(path, error)),
+        };
+        match parse_state(&bytes) {
+            Ok(file) if file.schema > SCHEMA_VERSION => {
+                Err(StoreError::NewerSchema(path, file.schema))
+            }
+            Ok(file) => Ok(Snapshot {
+                last_check: file.last_check,
+                delivered: file.delivered,
+                counters: file.counters,
+            }),
+            Err(reason) => {
+                tracing::warn!(state_file = %path.display(), "the state file is unreadable ({reason})");
+                Ok(Snapshot::default())
+            }
+        }
     }
 }
 
@@ -298,7 +363,8 @@ fn parse_state(bytes: &[u8]) -> Result<StateFile, StateFileError> {
     if file.schema == 0 {
         return Err(StateFileError::SchemaZero);
     }
-    // Schema 1 is the first; later versions add their migrations here.
+    // Schema 1 is the first; 2 added `delivered` and `counters`, which default to empty.
+    // Later versions add their migrations here.
     Ok(file)
 }
 

@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod daemon;
+pub mod http_server;
 pub mod mail;
 pub mod smtp_server;

@@ -12,7 +12,9 @@
 //! `sections` (`[settings]`, `[email]`), `rules` (carriers and the rule keys), `numbers`
 //! (`[[number]]` tables and the checks across their keys).
 
+mod notify;
 mod numbers;
+mod outputs;
 mod rules;
 mod sections;
 mod values;
@@ -34,7 +36,9 @@ use toml::de::{DeString, DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, Diagnostics, LineCounter, Severity, SourceFile};
 use super::plain::{PlainTable, PlainTables};
-use crate::model::{Carrier, Config, EmailSettings, Location, NumberEntry, Settings, Zone};
+use crate::model::{
+    Carrier, Config, EmailSettings, Location, NotifyChannel, NumberEntry, Settings, Zone,
+};
 
 /// What the reader needs from the world, provided by the shell so that reading stays pure.
 #[derive(Clone, Debug)]
@@ -45,7 +49,9 @@ pub struct ReadContext {
     pub today: Date,
 }
 
-const TOP_LEVEL_KEYS: &[&str] = &["settings", "email", "carriers", "number", "include"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "settings", "email", "carriers", "number", "include", "notify", "calendar",
+];
 const INCLUDED_FILE_KEYS: &[&str] = &["carriers", "number"];
 type Value<'i> = Spanned<DeValue<'i>>;
 type Key<'i> = Spanned<DeString<'i>>;
@@ -216,6 +222,8 @@ pub(crate) struct ConfigReader<'f> {
     zones: ZoneCache,
     settings: Option<Settings>,
     email: Option<EmailSettings>,
+    notify: Vec<NotifyChannel>,
+    calendar: Option<PathBuf>,
     carriers: Carriers,
     numbers: Vec<NumberEntry>,
     /// Each number's first definition: file index and line, by [`PhoneNumber::value`].
@@ -237,6 +245,8 @@ impl<'f> ConfigReader<'f> {
             zones: ZoneCache::default(),
             settings: None,
             email: None,
+            notify: Vec::new(),
+            calendar: None,
             carriers: Carriers::default(),
             numbers: Vec::new(),
             seen_numbers: FastMap::default(),
@@ -277,6 +287,12 @@ impl<'f> ConfigReader<'f> {
                 Some(reader.settings(get(table, "settings"), self.context, &mut self.zones));
             if let Some(value) = get(table, "email") {
                 self.email = reader.email(value);
+            }
+            if let Some(value) = get(table, "notify") {
+                self.notify = reader.notify_channels(value);
+            }
+            if let Some(value) = get(table, "calendar") {
+                self.calendar = reader.calendar(value);
             }
         }
         if let Some(value) = get(table, "carriers") {
@@ -376,7 +392,7 @@ impl<'f> ConfigReader<'f> {
             path: Arc::clone(&self.paths[index]),
             line: line.try_into().unwrap_or(u32::MAX),
         };
-        let Some(number) = reader.number(
+        let Some(mut number) = reader.number(
             table,
             span.clone(),
             location,
@@ -386,6 +402,12 @@ impl<'f> ConfigReader<'f> {
         ) else {
             return;
         };
+        if let Some(value) = table.value("notify") {
+            match reader.number_notify(value, &self.notify, self.email.is_some()) {
+                Some(names) => number.set_own_notify(Some(names)),
+                None => return,
+            }
+        }
         match self.seen_numbers.entry(number.number.value()) {
             Entry::Occupied(first) => {
                 let (first_file, first_line) = *first.get();
@@ -421,6 +443,8 @@ impl<'f> ConfigReader<'f> {
         Some(Config {
             settings,
             email: self.email,
+            notify: self.notify,
+            calendar: self.calendar,
             carriers,
             numbers: self.numbers,
         })

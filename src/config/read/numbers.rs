@@ -32,6 +32,7 @@ pub(super) const NUMBER_ONLY_KEYS: &[&str] = &[
     "notes",
     "email",
     "remind_before",
+    "notify",
 ];
 /// The keys a `[[number]]` table may hold.
 pub(super) const NUMBER_KEYS: [&str; NUMBER_ONLY_KEYS.len() + RULE_KEYS.len()] =

@@ -1,4 +1,5 @@
-//! The channels reminders go out on, one module per kind (`log`, `email`), behind one
+//! The channels reminders go out on, one module per kind (`log`, `email`, `notify` for the
+//! `[[notify]]` push channels, over `http` where they speak HTTP), behind one
 //! interface: [`Sender`] takes a rendered [`Message`] for one recipient and answers
 //! delivered, failed for now, or failed for good. Who gets what, and when a failed send is
 //! tried again, is the core's decision (`engine::plan::recipients`, `engine::retry`).
@@ -7,7 +8,9 @@
 //! `engine::plan::recipients`, and its config reader entry.
 
 mod email;
+mod http;
 mod log;
+mod notify;
 
 use std::cell::OnceCell;
 
@@ -19,7 +22,9 @@ use crate::model::{Config, Settings};
 use crate::render;
 
 pub use email::EmailSender;
+pub use http::http_timeout;
 pub use log::LogSender;
+pub use notify::NotifySender;
 
 /// One message for one channel: the alerts due, and their digest for people, rendered once
 /// on first use (channels that send structured events, as the log does, read the alerts).
@@ -29,6 +34,17 @@ pub struct Message<'m> {
     /// Today in `settings.timezone`, for the digest.
     pub today: Date,
     digest: OnceCell<render::digest::Message>,
+    /// What push channels carry besides the digest: the reminders' JSON and their keys.
+    payload: Option<Payload>,
+}
+
+/// A push message's JSON (`{"event": …, "numbers": [status --json objects]}`) and the
+/// reminder keys it settles (a webhook's id is derived from them, so that a retry of the
+/// same reminders carries the same id).
+#[derive(Clone, Debug)]
+pub struct Payload {
+    pub json: String,
+    pub keys: Vec<String>,
 }
 
 impl<'m> Message<'m> {
@@ -38,7 +54,30 @@ impl<'m> Message<'m> {
             settings,
             today,
             digest: OnceCell::new(),
+            payload: None,
         }
+    }
+
+    /// The same message with the JSON and keys push channels carry.
+    pub fn with_payload(mut self, payload: Payload) -> Message<'m> {
+        self.payload = Some(payload);
+        self
+    }
+
+    /// The JSON and keys for push channels (a test message's: no numbers, no keys).
+    pub fn payload(&self) -> Payload {
+        self.payload.clone().unwrap_or_else(|| Payload {
+            json: "{\"event\":\"numkeep.test\",\"numbers\":[]}".into(),
+            keys: Vec::new(),
+        })
+    }
+
+    /// The short body push channels show: the digest's body for a test message.
+    pub fn push_body(&self) -> String {
+        if self.alerts.is_empty() {
+            return self.digest().body.clone();
+        }
+        render::push::body(self.settings, self.alerts)
     }
 
     /// A message of its own words, with no alerts (`test-alert`'s).
@@ -48,6 +87,7 @@ impl<'m> Message<'m> {
             settings,
             today,
             digest: OnceCell::from(render::digest::Message { subject, body }),
+            payload: None,
         }
     }
 
@@ -108,6 +148,7 @@ pub trait Sender {
 pub struct Senders {
     log: LogSender,
     email: Option<EmailSender>,
+    notify: Vec<NotifySender>,
 }
 
 impl Senders {
@@ -115,7 +156,18 @@ impl Senders {
         Senders {
             log: LogSender,
             email: config.email.as_ref().map(EmailSender::new),
+            notify: config
+                .notify
+                .iter()
+                .cloned()
+                .map(NotifySender::new)
+                .collect(),
         }
+    }
+
+    /// The `[[notify]]` senders, in config order.
+    pub fn notify(&self) -> &[NotifySender] {
+        &self.notify
     }
 
     /// The sender for `channel`'s kind, or why there is none.
@@ -129,6 +181,15 @@ impl Senders {
                     hint: None,
                 }),
             },
+            ChannelKind::Notify => self
+                .notify
+                .iter()
+                .find(|sender| Channel::Notify(sender.name().to_owned()) == *channel)
+                .map(|sender| sender as &dyn Sender)
+                .ok_or_else(|| SendFailure {
+                    message: format!("no [[notify]] entry for {channel}"),
+                    hint: None,
+                }),
         }
     }
 
