@@ -547,21 +547,17 @@ fn bark_serverchan_and_pushplus_use_their_apis_and_success_codes() {
     scratch.write("pp-token", "pptoken456");
     let notify = format!(
         "[[notify]]\nname = \"iphone\"\ntype = \"bark\"\ndevice_key_file = \"{}\"\nserver = \"{}\"\n\n\
-         [[notify]]\nname = \"wechat\"\ntype = \"serverchan\"\nsendkey_file = \"{}\"\n\n\
-         [[notify]]\nname = \"pp\"\ntype = \"pushplus\"\ntoken_file = \"{}\"\n",
+         [[notify]]\nname = \"wechat\"\ntype = \"serverchan\"\nsendkey_file = \"{}\"\nserver = \"{}\"\n\n\
+         [[notify]]\nname = \"pp\"\ntype = \"pushplus\"\ntoken_file = \"{}\"\nserver = \"{}\"\n",
         scratch.path("bark-key").display(),
         bark.url(""),
         scratch.path("sc-key").display(),
+        serverchan.url(""),
         scratch.path("pp-token").display(),
+        pushplus.url(""),
     );
     scratch.write("config.toml", &config(&notify, ""));
-    let run = |at: &str| {
-        scratch
-            .numkeep(&["run", "--once", "--at", at])
-            .env("NUMKEEP_SERVERCHAN_BASE", serverchan.url(""))
-            .env("NUMKEEP_PUSHPLUS_BASE", pushplus.url(""))
-            .output()
-    };
+    let run = |at: &str| scratch.numkeep(&["run", "--once", "--at", at]).output();
     let outcome = run("2026-11-23T09:00").expect_code(1);
     assert!(outcome.stderr.contains("bad key"), "{}", outcome.stderr);
     run("2026-11-23T10:00").success();

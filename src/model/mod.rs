@@ -16,8 +16,8 @@ mod settings;
 mod sparse;
 
 pub use notify::{
-    DEFAULT_BARK_SERVER, DEFAULT_COMMAND_TIMEOUT, DEFAULT_TELEGRAM_API, NOTIFY_TYPES,
-    NotifyChannel, NotifyKind,
+    DEFAULT_BARK_SERVER, DEFAULT_COMMAND_TIMEOUT, DEFAULT_PUSHPLUS_SERVER, DEFAULT_TELEGRAM_API,
+    NOTIFY_TYPES, NotifyChannel, NotifyKind,
 };
 pub use number::{Balance, LineStatus, Location, NumberEntry};
 pub use rules::{

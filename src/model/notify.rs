@@ -43,10 +43,16 @@ pub enum NotifyKind {
         device_key_file: Option<PathBuf>,
         server: String,
     },
-    /// ServerChan (WeChat).
-    ServerChan { sendkey_file: Option<PathBuf> },
+    /// ServerChan (WeChat). `server` replaces the host the SendKey chooses (a relay).
+    ServerChan {
+        sendkey_file: Option<PathBuf>,
+        server: Option<String>,
+    },
     /// PushPlus (WeChat).
-    PushPlus { token_file: Option<PathBuf> },
+    PushPlus {
+        token_file: Option<PathBuf>,
+        server: String,
+    },
 }
 
 /// The command channel's timeout when `timeout` is not set.
@@ -55,6 +61,8 @@ pub const DEFAULT_COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_TELEGRAM_API: &str = "https://api.telegram.org";
 /// Bark's server when `server` is not set.
 pub const DEFAULT_BARK_SERVER: &str = "https://api.day.app";
+/// PushPlus's API when `server` is not set.
+pub const DEFAULT_PUSHPLUS_SERVER: &str = "https://www.pushplus.plus";
 
 impl NotifyKind {
     /// The `type` as written in the config.
@@ -82,10 +90,10 @@ impl NotifyKind {
             NotifyKind::Bark {
                 device_key_file, ..
             } => Some(("device_key_file", device_key_file.as_ref())),
-            NotifyKind::ServerChan { sendkey_file } => {
+            NotifyKind::ServerChan { sendkey_file, .. } => {
                 Some(("sendkey_file", sendkey_file.as_ref()))
             }
-            NotifyKind::PushPlus { token_file } => Some(("token_file", token_file.as_ref())),
+            NotifyKind::PushPlus { token_file, .. } => Some(("token_file", token_file.as_ref())),
         }
     }
 

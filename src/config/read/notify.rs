@@ -8,8 +8,8 @@ use std::time::Duration;
 use toml::de::{DeTable, DeValue};
 
 use crate::model::{
-    DEFAULT_BARK_SERVER, DEFAULT_COMMAND_TIMEOUT, DEFAULT_TELEGRAM_API, NOTIFY_TYPES,
-    NotifyChannel, NotifyKind,
+    DEFAULT_BARK_SERVER, DEFAULT_COMMAND_TIMEOUT, DEFAULT_PUSHPLUS_SERVER, DEFAULT_TELEGRAM_API,
+    NOTIFY_TYPES, NotifyChannel, NotifyKind,
 };
 
 use super::values::{FileReader, closest_match};
@@ -24,8 +24,8 @@ fn type_keys(kind: &str) -> &'static [&'static str] {
         "ntfy" => &["url", "token_file"],
         "telegram" => &["bot_token_file", "chat_id", "api_base"],
         "bark" => &["device_key_file", "server"],
-        "serverchan" => &["sendkey_file"],
-        "pushplus" => &["token_file"],
+        "serverchan" => &["sendkey_file", "server"],
+        "pushplus" => &["token_file", "server"],
         _ => &[],
     }
 }
@@ -186,9 +186,16 @@ impl FileReader<'_> {
             },
             "serverchan" => NotifyKind::ServerChan {
                 sendkey_file: path(self, "sendkey_file"),
+                server: match get(table, "server") {
+                    Some(_) => self.notify_url(table, "server", None, &span),
+                    None => None,
+                },
             },
             _ => NotifyKind::PushPlus {
                 token_file: path(self, "token_file"),
+                server: self
+                    .notify_url(table, "server", Some(DEFAULT_PUSHPLUS_SERVER), &span)
+                    .unwrap_or_default(),
             },
         };
         if self.errors > errors_before {

@@ -152,11 +152,11 @@ pub fn build(
                 success: Success::Code(200),
             }
         }
-        NotifyKind::ServerChan { .. } => {
+        NotifyKind::ServerChan { server, .. } => {
             let key = secret.unwrap_or_default();
             let body = serde_json::json!({ "title": title, "desp": body });
             Request {
-                url: serverchan_url(key).ok_or_else(|| SendFailure {
+                url: serverchan_url(key, server.as_deref()).ok_or_else(|| SendFailure {
                     message: "the ServerChan SendKey is neither SCT… nor sctp{uid}t…".into(),
                     hint: Some("copy the SendKey from the ServerChan site as it is".into()),
                 })?,
@@ -165,7 +165,7 @@ pub fn build(
                 success: Success::Code(0),
             }
         }
-        NotifyKind::PushPlus { .. } => {
+        NotifyKind::PushPlus { server, .. } => {
             let body = serde_json::json!({
                 "token": secret.unwrap_or_default(),
                 "title": title,
@@ -173,7 +173,7 @@ pub fn build(
                 "template": "txt",
             });
             Request {
-                url: pushplus_url(),
+                url: format!("{}/send", server.trim_end_matches('/')),
                 headers: vec![json_header],
                 body: body.to_string(),
                 success: Success::Code(200),
@@ -233,10 +233,10 @@ pub fn ntfy_root_and_topic(url: &str) -> Option<(String, String)> {
 }
 
 /// ServerChan's URL from its key: `SCT…` → sctapi.ftqq.com; `sctp{uid}t…` → {uid}.push.ft07.com.
-/// `NUMKEEP_SERVERCHAN_BASE` replaces the host part (tests).
-pub fn serverchan_url(key: &str) -> Option<String> {
-    if let Ok(base) = std::env::var("NUMKEEP_SERVERCHAN_BASE") {
-        return Some(format!("{}/{key}.send", base.trim_end_matches('/')));
+/// A configured `server` (a relay) replaces the host part.
+pub fn serverchan_url(key: &str, server: Option<&str>) -> Option<String> {
+    if let Some(server) = server {
+        return Some(format!("{}/{key}.send", server.trim_end_matches('/')));
     }
     if let Some(rest) = key.strip_prefix("sctp") {
         let uid: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -247,14 +247,6 @@ pub fn serverchan_url(key: &str) -> Option<String> {
     }
     key.starts_with("SCT")
         .then(|| format!("https://sctapi.ftqq.com/{key}.send"))
-}
-
-/// PushPlus's endpoint; `NUMKEEP_PUSHPLUS_BASE` replaces it (tests).
-fn pushplus_url() -> String {
-    match std::env::var("NUMKEEP_PUSHPLUS_BASE") {
-        Ok(base) => format!("{}/send", base.trim_end_matches('/')),
-        Err(_) => "https://www.pushplus.plus/send".to_owned(),
-    }
 }
 
 /// The agent all channels share: rustls with ring, the system's CA certificates, no
@@ -394,18 +386,15 @@ mod tests {
 
     #[test]
     fn serverchan_keys_choose_the_url() {
-        if std::env::var_os("NUMKEEP_SERVERCHAN_BASE").is_some() {
-            return;
-        }
         assert_eq!(
-            serverchan_url("SCT123abc").as_deref(),
+            serverchan_url("SCT123abc", None).as_deref(),
             Some("https://sctapi.ftqq.com/SCT123abc.send")
         );
         assert_eq!(
-            serverchan_url("sctp42tXYZ").as_deref(),
+            serverchan_url("sctp42tXYZ", None).as_deref(),
             Some("https://42.push.ft07.com/send/sctp42tXYZ.send")
         );
-        assert_eq!(serverchan_url("nope"), None);
+        assert_eq!(serverchan_url("nope", None), None);
     }
 
     #[test]
