@@ -56,6 +56,16 @@ if grep -q '/usr/local/bin' "$out/numkeep.service"; then
     fail "the generated unit still names /usr/local/bin"
 fi
 
+# The metrics timer ships too, disabled: the same binary path, nothing else changed. Kept
+# out of "$out" itself, whose units cargo-deb enables and starts.
+mkdir -p "$out/units"
+sed -e 's|/usr/local/bin/numkeep |/usr/bin/numkeep |' \
+    systemd/numkeep-metrics.service >"$out/units/numkeep-metrics.service"
+cp systemd/numkeep-metrics.timer "$out/units/numkeep-metrics.timer"
+if grep -q '/usr/local/bin' "$out/units/numkeep-metrics.service"; then
+    fail "the generated metrics unit still names /usr/local/bin"
+fi
+
 # Debian wants a changelog in its own format; one entry per version, pointing at the
 # project's CHANGELOG.md (shipped beside it), written here so the version cannot drift.
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)

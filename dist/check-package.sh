@@ -68,10 +68,17 @@ for file in /usr/share/doc/numkeep/examples/config.example.toml \
     /usr/share/man/man1/numkeep.1.gz /usr/share/man/man5/numkeep.toml.5.gz \
     /usr/share/bash-completion/completions/numkeep \
     /usr/share/zsh/vendor-completions/_numkeep \
-    /usr/share/fish/vendor_completions.d/numkeep.fish; do
+    /usr/share/fish/vendor_completions.d/numkeep.fish \
+    /usr/lib/systemd/system/numkeep-metrics.service \
+    /usr/lib/systemd/system/numkeep-metrics.timer \
+    /usr/share/doc/numkeep/examples/numkeep-alerts.yml; do
     [[ -s $file ]] || fail "$file missing or empty"
 done
-step "dpkg -i: installed, enabled, every file in place"
+grep -q '^ExecStart=/usr/bin/numkeep metrics ' /usr/lib/systemd/system/numkeep-metrics.service \
+    || fail "the metrics unit does not run /usr/bin/numkeep"
+[[ ! -e /etc/systemd/system/timers.target.wants/numkeep-metrics.timer ]] \
+    || fail "the metrics timer is enabled; it ships disabled"
+step "dpkg -i: installed, enabled, every file in place (the metrics timer shipped, disabled)"
 
 # --- the installed config and binary -------------------------------------------
 numkeep check >"$tmp/check.out" 2>&1 || { cat "$tmp/check.out" >&2; fail "numkeep check failed"; }
