@@ -13,8 +13,7 @@ use ring::{digest, hmac};
 use crate::model::NotifyKind;
 use crate::render::push::{self, Urgency};
 
-use super::notify::Secret;
-use super::{Message, SendFailure, Sent};
+use super::{Message, Secret, SendFailure, Sent};
 
 /// How long one HTTP request may take, connecting included.
 pub fn http_timeout() -> Duration {

@@ -197,3 +197,19 @@ impl Senders {
         self.email.as_ref()
     }
 }
+
+/// A secret read from a file or the environment; its `Debug` never shows it. Shared by the
+/// channels that read one (`notify`) and the senders that use one (`http`).
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}

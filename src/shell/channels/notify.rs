@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt as _;
 use crate::engine::plan::Channel;
 use crate::model::{NotifyChannel, NotifyKind};
 
-use super::{Message, SendFailure, Sender, Sent, http};
+use super::{Message, Secret, SendFailure, Sender, Sent, http};
 
 /// Sends to one `[[notify]]` entry.
 pub struct NotifySender {
@@ -65,21 +65,6 @@ impl NotifySender {
             });
         }
         Ok(secret)
-    }
-}
-
-/// A secret read from a file or the environment; its `Debug` never shows it.
-pub struct Secret(String);
-
-impl Secret {
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
     }
 }
 
