@@ -380,8 +380,15 @@ fn same_file(a: &Path, b: &Path) -> bool {
         }
 }
 
-/// The whole config as it would be with `edited` in place of `file`.
-fn validate(path: &Path, file: &Path, edited: &str, on: Date) -> Result<Loaded, Failure> {
+/// The whole config as it would be with `edited` in place of `file`; when it would not be
+/// valid, says so (nothing is written) and gives every problem. `renew`, `add` and `retire`
+/// all check an edit this way before writing it.
+pub(super) fn validate_edit(
+    path: &Path,
+    file: &Path,
+    edited: &str,
+    on: Date,
+) -> Result<Loaded, Failure> {
     let context = ReadContext {
         system_zone: clock::system_zone(),
         today: on,
@@ -393,7 +400,10 @@ fn validate(path: &Path, file: &Path, edited: &str, on: Date) -> Result<Loaded, 
             std::fs::read_to_string(candidate)
         }
     })
-    .map_err(Failure::Config)
+    .map_err(|diagnostics| {
+        eprintln!("numkeep: the config would be invalid after this change; nothing was written:");
+        Failure::Config(diagnostics)
+    })
 }
 
 /// Validates the edit, writes it (unless a dry run: then prints the diff) and prints the
@@ -410,9 +420,7 @@ fn save_and_answer(
     changes: &[Change],
     recorded: Recorded,
 ) -> Result<Loaded, Failure> {
-    let renewed = validate(path, file, edited, on).inspect_err(|_| {
-        eprintln!("numkeep: the config would be invalid after this change; nothing was written:");
-    })?;
+    let renewed = validate_edit(path, file, edited, on)?;
     let name = file.display().to_string();
     if recorded == Recorded::DryRun {
         print!("{}", render::diff::unified(&name, original, edited));

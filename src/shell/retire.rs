@@ -7,7 +7,6 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use crate::config::edit::{EditError, LifeChange, apply_life_change};
-use crate::config::{self, ReadContext};
 use crate::engine::deadline::{default_retire_by, obligations};
 use crate::engine::status::{carrier_zone, evaluate_number};
 use crate::model::LineStatus;
@@ -15,8 +14,8 @@ use crate::model::phone::normalize_number;
 use crate::render;
 
 use super::app::{Failure, core_now, load_config};
-use super::clock;
 use super::files::write_atomically;
+use super::record::validate_edit;
 
 /// What `retire` was asked to do.
 pub struct RetireRequest<'a> {
@@ -105,21 +104,7 @@ pub fn retire(path: &Path, request: &RetireRequest<'_>) -> Result<(), Failure> {
         })?
         .text;
     // Validate the whole config as it would be after the edit, before touching the file.
-    let context = ReadContext {
-        system_zone: clock::system_zone(),
-        today,
-    };
-    let edited_config = config::load_with(path, &context, |candidate| {
-        if candidate == file {
-            Ok(edited.clone())
-        } else {
-            std::fs::read_to_string(candidate)
-        }
-    })
-    .map_err(|diagnostics| {
-        eprintln!("numkeep: the config would be invalid after this change; nothing was written:");
-        Failure::Config(diagnostics)
-    })?;
+    let edited_config = validate_edit(path, &file, &edited, today)?;
     write_atomically(&file, edited.as_bytes())
         .map_err(|error| Failure::Runtime(format!("cannot write {}: {error}", file.display())))?;
 
